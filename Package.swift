@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "bailiff",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bailiff", targets: ["bailiff"]),
+        .executable(name: "bailiff-conformance", targets: ["bailiff-conformance"]),
+        .library(name: "BailiffConfig", targets: ["BailiffConfig"]),
+        .library(name: "BailiffFilter", targets: ["BailiffFilter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .target(name: "BailiffConfig"),
+        .target(
+            name: "BailiffFilter",
+            dependencies: ["BailiffConfig", "CPCRE2"]
+        ),
+        .executableTarget(
+            name: "bailiff",
+            dependencies: [
+                "BailiffConfig",
+                "BailiffFilter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "bailiff-conformance",
+            dependencies: [
+                "BailiffConfig",
+                "BailiffFilter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BailiffConfigTests", dependencies: ["BailiffConfig"]),
+        .testTarget(name: "BailiffFilterTests", dependencies: ["BailiffFilter", "BailiffConfig"]),
+        .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

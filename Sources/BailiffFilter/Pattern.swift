@@ -1,0 +1,179 @@
+import CPCRE2
+
+/// A regular expression that PCRE2 refused, with the position it points at.
+public struct PatternError: Error, CustomStringConvertible, Sendable {
+    public let pattern: String
+    public let offset: Int
+    public let reason: String
+
+    public var description: String {
+        "cannot compile regex at offset \(offset): \(reason): \(pattern)"
+    }
+}
+
+/// A compiled PCRE2 pattern (JIT where the platform allows). Immutable after
+/// creation, so one instance may be shared; matching needs a `MatchScratch`.
+public final class Pattern: @unchecked Sendable {
+    let code: OpaquePointer
+    /// The pattern as handed to PCRE2 (after Python-dialect translation).
+    public let source: String
+    public let captureCount: Int
+    /// Named groups in pattern order; a name may appear more than once.
+    public let namedGroups: [(name: String, number: Int)]
+    public let isJITCompiled: Bool
+
+    public struct Options: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `^` and `$` also match at inner line breaks (multi-line filters).
+        public static let multiline = Options(rawValue: 1)
+        public static let caseless = Options(rawValue: 2)
+        /// Allow the same group name more than once.
+        public static let duplicateNames = Options(rawValue: 4)
+    }
+
+    /// Compiles a pattern written in Python's `re` dialect.
+    public convenience init(python pattern: String, options: Options = []) throws(PatternError) {
+        try self.init(pcre2: PythonDialect.translate(pattern), options: options)
+    }
+
+    public init(pcre2 pattern: String, options: Options = []) throws(PatternError) {
+        // UTF + UCP make \w, \s, \d and \b Unicode-aware as in Python 3; MATCH_INVALID_UTF
+        // lets arbitrary log bytes be matched without a validity check per line.
+        var flags = UInt32(PCRE2_UTF) | UInt32(PCRE2_UCP) | UInt32(PCRE2_MATCH_INVALID_UTF)
+        if options.contains(.multiline) { flags |= UInt32(PCRE2_MULTILINE) }
+        if options.contains(.caseless) { flags |= UInt32(PCRE2_CASELESS) }
+        if options.contains(.duplicateNames) { flags |= UInt32(PCRE2_DUPNAMES) }
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let context = pcre2_compile_context_create_8(nil)
+        defer { pcre2_compile_context_free_8(context) }
+        pcre2_set_newline_8(context, UInt32(PCRE2_NEWLINE_LF))
+        let compiled: OpaquePointer? = pattern.utf8CString.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buf.count) { ptr in
+                pcre2_compile_8(ptr, buf.count - 1, flags, &errorCode, &errorOffset, context)
+            }
+        }
+        guard let compiled else {
+            throw PatternError(pattern: pattern, offset: errorOffset, reason: Pattern.errorMessage(errorCode))
+        }
+        code = compiled
+        source = pattern
+        isJITCompiled = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+
+        var count: UInt32 = 0
+        pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
+        captureCount = Int(count)
+        namedGroups = Pattern.readNameTable(compiled)
+    }
+
+    deinit { pcre2_code_free_8(code) }
+
+    /// Group numbers carrying `name` (several with duplicate names).
+    public func groupNumbers(named name: String) -> [Int] {
+        namedGroups.filter { $0.name == name }.map(\.number)
+    }
+
+    static func errorMessage(_ code: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let length = pcre2_get_error_message_8(code, &buffer, buffer.count)
+        guard length > 0 else { return "PCRE2 error \(code)" }
+        return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
+    }
+
+    private static func readNameTable(_ code: OpaquePointer) -> [(name: String, number: Int)] {
+        var nameCount: UInt32 = 0
+        var entrySize: UInt32 = 0
+        var table: UnsafePointer<UInt8>?
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMECOUNT), &nameCount)
+        guard nameCount > 0 else { return [] }
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMEENTRYSIZE), &entrySize)
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMETABLE), &table)
+        guard let table else { return [] }
+        var result: [(name: String, number: Int)] = []
+        for index in 0..<Int(nameCount) {
+            let entry = table + index * Int(entrySize)
+            let number = Int(entry[0]) << 8 | Int(entry[1])
+            let name = String(cString: entry + 2)
+            result.append((name, number))
+        }
+        return result.sorted { $0.number < $1.number }
+    }
+}
+
+/// The outcome of one bounded match.
+public enum MatchOutcome: Equatable, Sendable {
+    case matched
+    case noMatch
+    /// The match or depth limit stopped the attempt: the line is hostile or the
+    /// pattern pathological; the caller reports it and moves on.
+    case limitExceeded
+    case failed(String)
+}
+
+/// Per-thread matching state: match data with room for any pattern's groups, and a
+/// match context carrying the limits that bound every match. Not shareable.
+public final class MatchScratch {
+    static let maxPairs: UInt32 = 400
+    /// Ceiling on backtracking steps per match; generous for honest lines, fatal for
+    /// catastrophic backtracking.
+    public static let defaultMatchLimit: UInt32 = 200_000
+
+    let matchData: OpaquePointer
+    let context: OpaquePointer
+    let jitStack: OpaquePointer?
+    let ovector: UnsafeMutablePointer<Int>
+    /// The subject of the last match, for reading groups.
+    private(set) var subject: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    public init(matchLimit: UInt32 = MatchScratch.defaultMatchLimit, depthLimit: UInt32 = 10_000) {
+        matchData = pcre2_match_data_create_8(MatchScratch.maxPairs, nil)
+        context = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(context, matchLimit)
+        pcre2_set_depth_limit_8(context, depthLimit)
+        jitStack = pcre2_jit_stack_create_8(32 * 1024, 1024 * 1024, nil)
+        if let jitStack { pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(jitStack)) }
+        ovector = UnsafeMutablePointer(mutating: pcre2_get_ovector_pointer_8(matchData))
+    }
+
+    deinit {
+        pcre2_match_data_free_8(matchData)
+        pcre2_match_context_free_8(context)
+        if let jitStack { pcre2_jit_stack_free_8(jitStack) }
+    }
+
+    /// Searches `subject` from `offset`. Groups stay readable until the next match.
+    public func match(_ pattern: Pattern, in subject: UnsafeRawBufferPointer, from offset: Int = 0) -> MatchOutcome {
+        self.subject = subject
+        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        let rc = pcre2_match_8(pattern.code, base, subject.count, offset, 0, matchData, context)
+        if rc >= 0 { return .matched }
+        switch rc {
+        case PCRE2_ERROR_NOMATCH, PCRE2_ERROR_PARTIAL: return .noMatch
+        case PCRE2_ERROR_MATCHLIMIT, PCRE2_ERROR_DEPTHLIMIT, PCRE2_ERROR_HEAPLIMIT, PCRE2_ERROR_JIT_STACKLIMIT:
+            return .limitExceeded
+        default: return .failed(Pattern.errorMessage(rc))
+        }
+    }
+
+    /// Byte range of group `number` in the last matched subject, nil if it did not take part.
+    @inline(__always)
+    public func range(ofGroup number: Int) -> Range<Int>? {
+        guard number >= 0, number < Int(MatchScratch.maxPairs) else { return nil }
+        let start = ovector[2 * number]
+        let end = ovector[2 * number + 1]
+        if start == bailiff_pcre2_unset() || end < start { return nil }
+        return start..<end
+    }
+
+    public func string(ofGroup number: Int) -> String? {
+        guard let range = range(ofGroup: number) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: subject[range]), as: UTF8.self)
+    }
+
+    /// The first participating group among `numbers` (duplicate names).
+    public func string(ofAnyGroup numbers: [Int]) -> String? {
+        for number in numbers { if let value = string(ofGroup: number) { return value } }
+        return nil
+    }
+}
