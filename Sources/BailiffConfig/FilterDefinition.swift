@@ -1,0 +1,130 @@
+import OrderedCollections
+
+/// A filter fully resolved from `filter.d`: regexes after `%(x)s` and `<tag>`
+/// substitution (fail2ban's `<HOST>`-style tags are left for the filter engine).
+public struct FilterDefinition: Sendable {
+    public struct Regex: Sendable, Equatable {
+        public var text: String
+        public var location: SourceLocation
+    }
+
+    public var name: String
+    public var parameters: OrderedDictionary<String, String>
+    public var files: [String]
+    public var prefregex: Regex?
+    public var failregex: [Regex]
+    public var ignoreregex: [Regex]
+    public var maxlines: Int
+    public var datepattern: String?
+    /// One entry per `journalmatch` line; each holds `FIELD=value` terms, `+` separating alternatives.
+    public var journalmatch: [[String]]
+    public var usedns: String?
+    public var logtype: String
+    /// Every resolved option, for display.
+    public var options: OrderedDictionary<String, String>
+
+    public var reference: NamedReference { NamedReference(name: name, parameters: parameters) }
+
+    static let configOptions = ["usedns", "prefregex", "ignoreregex", "failregex", "maxlines", "datepattern", "journalmatch"]
+}
+
+public struct FilterLoader: Sendable {
+    public let tree: ConfigTree
+
+    public init(tree: ConfigTree) { self.tree = tree }
+
+    /// Loads `filter.d/NAME` (or a path to a filter file) with the reference's parameters.
+    /// - Parameters:
+    ///   - jailOptions: values from the jail, lower precedence than the parameters.
+    ///   - backend: the jail's backend; `systemd` makes the default log type `journal`.
+    public func load(_ reference: NamedReference, jailOptions: [String: String] = [:], backend: String = "auto") throws(ConfigError) -> FilterDefinition {
+        let unit = FilterLoader.unitPath(for: reference.name)
+        guard let store = try tree.load(unit) else {
+            throw ConfigError("no filter '\(reference.name)': expected \(unit.hasPrefix("/") ? unit : tree.directory + "/" + unit).conf or .local")
+        }
+        var parameters = reference.parameters
+        if parameters["logtype"] == nil, store.sections["Definition"]?["logtype"] == nil {
+            parameters["logtype"] = backend.hasPrefix("systemd") ? "journal" : "file"
+        }
+        let reader = DefinitionReader(store: store, unitName: unit, configOptions: FilterDefinition.configOptions)
+        let result = try reader.resolve(parameters: parameters, jailOptions: jailOptions)
+        let options = result.combined
+
+        func location(_ option: String) -> SourceLocation {
+            store.location(of: "Definition", option) ?? SourceLocation(file: store.files.last ?? unit, line: 0)
+        }
+        func regexes(_ option: String) -> [FilterDefinition.Regex] {
+            guard let value = options[option] else { return [] }
+            let base = location(option)
+            return value.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+                let text = String(line)
+                guard !text.isEmpty else { return nil }
+                return FilterDefinition.Regex(text: text, location: SourceLocation(file: base.file, line: base.line > 0 ? base.line + index : 0))
+            }
+        }
+        var maxlines = 1
+        if let text = options["maxlines"], !text.isEmpty {
+            do throws(ConfigError) { maxlines = try ValueParsing.integer(text) } catch { throw ConfigError("maxlines: \(error.message)", at: location("maxlines")) }
+            guard maxlines >= 1 else { throw ConfigError("maxlines must be 1 or more, found \(maxlines)", at: location("maxlines")) }
+        }
+        let prefregex = options["prefregex"].flatMap { $0.isEmpty ? nil : FilterDefinition.Regex(text: $0, location: location("prefregex")) }
+        var logtype = options["logtype"]
+        if logtype == nil { logtype = try reader.lookup("logtype", vars: result.vars) }
+        var journalmatch: [[String]] = []
+        for line in (options["journalmatch"] ?? "").split(separator: "\n") {
+            let terms = try ShellWords.split(String(line))
+            if !terms.isEmpty { journalmatch.append(terms) }
+        }
+        return FilterDefinition(
+            name: reference.name,
+            parameters: reference.parameters,
+            files: store.files,
+            prefregex: prefregex,
+            failregex: regexes("failregex"),
+            ignoreregex: regexes("ignoreregex"),
+            maxlines: maxlines,
+            datepattern: options["datepattern"].flatMap { $0.isEmpty ? nil : $0 },
+            journalmatch: journalmatch,
+            usedns: options["usedns"],
+            logtype: logtype ?? "file",
+            options: options
+        )
+    }
+
+    /// `sshd` → `filter.d/sshd`; `/path/to/x.conf` → `/path/to/x`.
+    static func unitPath(for name: String) -> String {
+        var path = name
+        if path.hasSuffix(".conf") { path.removeLast(5) } else if path.hasSuffix(".local") { path.removeLast(6) }
+        if path.contains("/") { return path }
+        return "filter.d/" + path
+    }
+}
+
+/// Splits a line into words the way a POSIX shell would (quotes, backslashes), for
+/// `journalmatch` terms.
+public enum ShellWords {
+    public static func split(_ line: String) throws(ConfigError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escape = false
+        for character in line {
+            if escape { current.append(character); escape = false; inWord = true; continue }
+            if let open = quote {
+                if character == open { quote = nil } else if character == "\\", open == "\"" { escape = true } else { current.append(character) }
+                continue
+            }
+            switch character {
+            case "\\": escape = true; inWord = true
+            case "\"", "'": quote = character; inWord = true
+            case " ", "\t":
+                if inWord { words.append(current); current = ""; inWord = false }
+            default: current.append(character); inWord = true
+            }
+        }
+        if quote != nil { throw ConfigError("unbalanced quote in '\(line)'") }
+        if inWord { words.append(current) }
+        return words
+    }
+}
