@@ -31,7 +31,10 @@ let package = Package(
         ),
         .target(
             name: "BailiffFilter",
-            dependencies: ["BailiffConfig", "CPCRE2"]
+            dependencies: [
+                "BailiffConfig", "CPCRE2",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
         ),
         .executableTarget(
             name: "bailiff",

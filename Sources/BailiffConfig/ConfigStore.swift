@@ -42,6 +42,12 @@ public struct ConfigStore: Sendable {
         }
     }
 
+    /// Sets a `[DEFAULT]` value unless a file already does (built-in values such as the
+    /// configuration path).
+    public mutating func provideDefault(_ name: String, _ value: String) {
+        if defaults[name] == nil { defaults[name] = RawValue(value, at: SourceLocation(file: "(built-in)", line: 0)) }
+    }
+
     public func hasSection(_ name: String) -> Bool { sections[name] != nil }
 
     /// Names of the section's own options, without `[DEFAULT]`.

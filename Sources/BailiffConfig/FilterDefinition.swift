@@ -128,3 +128,35 @@ public enum ShellWords {
         return words
     }
 }
+
+extension FilterDefinition {
+    /// A filter made of regexes given directly (on a command line), not read from a file.
+    public static func literal(failregex: [String], ignoreregex: [String] = [], datepattern: String? = nil, maxlines: Int = 1) -> FilterDefinition {
+        let origin = SourceLocation(file: "(command line)", line: 0)
+        return FilterDefinition(
+            name: "(regex)", parameters: [:], files: [], prefregex: nil,
+            failregex: failregex.map { Regex(text: $0, location: origin) },
+            ignoreregex: ignoreregex.map { Regex(text: $0, location: origin) },
+            maxlines: maxlines, datepattern: datepattern, journalmatch: [], usedns: nil, logtype: "file", options: [:]
+        )
+    }
+}
+
+extension FilterLoader {
+    /// Reads what a user typed for a filter: a filter name or path with optional
+    /// `[k=v]` parameters, else a literal regex.
+    public func resolve(specifier text: String, ignoreregex: [String] = []) throws(ConfigError) -> FilterDefinition {
+        if let reference = try? NamedReference.parse(text), !reference.name.contains(where: { $0 == " " || $0 == "(" || $0 == "\\" }) {
+            let unit = FilterLoader.unitPath(for: reference.name)
+            if tree.exists(unit) {
+                var filter = try load(reference)
+                filter.ignoreregex += ignoreregex.map { FilterDefinition.Regex(text: $0, location: SourceLocation(file: "(command line)", line: 0)) }
+                return filter
+            }
+            if reference.name.contains("/") || reference.name.hasSuffix(".conf") {
+                throw ConfigError("no filter file \(reference.name)")
+            }
+        }
+        return .literal(failregex: [text], ignoreregex: ignoreregex)
+    }
+}

@@ -42,13 +42,17 @@ public struct JailLoader: Sendable {
     /// - Parameter includeDisabled: also resolve disabled jails (their problems become warnings).
     public func load(includeDisabled: Bool = false) -> Outcome {
         var outcome = Outcome()
-        let store: ConfigStore
+        var store: ConfigStore
         do {
             guard let loaded = try tree.load("jail") else {
                 outcome.errors.append(ConfigError("no jail configuration: expected \(tree.directory)/jail.conf or jail.local"))
                 return outcome
             }
             store = loaded
+            // Names fail2ban defines for every jail configuration.
+            store.provideDefault("fail2ban_version", "1.1.0")
+            store.provideDefault("fail2ban_confpath", tree.directory)
+            store.provideDefault("bailiff_confpath", tree.directory)
         } catch {
             outcome.errors.append(error)
             return outcome

@@ -1,0 +1,145 @@
+import ArgumentParser
+import BailiffConfig
+import BailiffFilter
+import Glibc
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+struct TestFilterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-filter",
+        abstract: "Run a filter over a log and report what it matches (bailiff's fail2ban-regex).",
+        discussion: """
+        LOG is a file, '-' for standard input, or a literal log line.
+        FILTER is a filter name from the configuration's filter.d (with optional
+        parameters, e.g. 'sshd[mode=aggressive]'), a path to a filter file, or a regex.
+        """
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "A log file, '-' for standard input, or a literal line.") var log: String
+    @Argument(help: "A filter name or path (with [k=v] parameters), or a failregex.") var filter: String
+    @Argument(help: "An extra ignoreregex.") var ignoreregex: String?
+    @Flag(name: .customLong("print-matched"), help: "Print the lines that matched.") var printMatched = false
+    @Flag(name: .customLong("print-missed"), help: "Print the lines that matched no failregex.") var printMissed = false
+    @Flag(name: .customLong("print-ignored"), help: "Print the lines an ignoreregex matched.") var printIgnored = false
+    @Flag(help: "Print the results as JSON.") var json = false
+    @Option(help: "Override the filter's datepattern.") var datepattern: String?
+
+    func run() throws {
+        let tree = ConfigTree(directory: options.config)
+        var definition: FilterDefinition
+        do {
+            definition = try FilterLoader(tree: tree).resolve(specifier: filter, ignoreregex: ignoreregex.map { [$0] } ?? [])
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        if let datepattern { definition.datepattern = datepattern }
+        let processor: FilterProcessor
+        do {
+            processor = try FilterProcessor(definition: definition, clock: { Double(time(nil)) })
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        var summary = FilterSummary(definition: definition)
+        let isFile = log == "-" || FileManager.default.fileExists(atPath: log)
+        let printing = printMatched || printMissed || printIgnored
+        let handle = { (line: UnsafeRawBufferPointer) in
+            let result = processor.process(line: line)
+            summary.record(result)
+            if printing { printLine(line, result) }
+        }
+        if isFile {
+            do { try LineReader.forEachLine(path: log, handle) } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            var text = log
+            text.withUTF8 { handle(UnsafeRawBufferPointer($0)) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(summary.text(source: isFile ? log : "(literal line)"))
+        }
+    }
+
+    private func printLine(_ line: UnsafeRawBufferPointer, _ result: LineResult) {
+        let text = String(decoding: line, as: UTF8.self)
+        switch result.outcome {
+        case .matched:
+            if printMatched {
+                let hosts = result.failures.map(\.id).joined(separator: ",")
+                print("matched\(hosts.isEmpty ? "" : " [\(hosts)]"): \(text)")
+            }
+        case .missed, .tooComplex:
+            if printMissed { print("missed: \(text)") }
+        case .ignored:
+            if printIgnored { print("ignored: \(text)") }
+        }
+    }
+}
+
+/// Counts for `test-filter`, in the terms fail2ban-regex users know.
+struct FilterSummary: Encodable {
+    struct RegexHits: Encodable {
+        var regex: String
+        var hits: Int
+    }
+    var filter: String
+    var lines = 0
+    var matched = 0
+    var ignored = 0
+    var missed = 0
+    var failures = 0
+    var tooComplex = 0
+    var linesWithoutDate = 0
+    var failregex: [RegexHits]
+    var ignoreregex: [RegexHits]
+
+    init(definition: FilterDefinition) {
+        filter = definition.reference.description
+        failregex = definition.failregex.map { RegexHits(regex: $0.text, hits: 0) }
+        ignoreregex = definition.ignoreregex.map { RegexHits(regex: $0.text, hits: 0) }
+    }
+
+    mutating func record(_ result: LineResult) {
+        lines += 1
+        if result.time == nil { linesWithoutDate += 1 }
+        switch result.outcome {
+        case .matched(let index):
+            matched += 1
+            failregex[index].hits += 1
+            failures += result.failures.count
+        case .ignored(let index):
+            ignored += 1
+            ignoreregex[index].hits += 1
+        case .missed:
+            missed += 1
+        case .tooComplex:
+            missed += 1
+            tooComplex += 1
+        }
+    }
+
+    func text(source: String) -> String {
+        var out = ["Filter: \(filter)", "Log:    \(source)", "", "Failregex: \(matched) total"]
+        for (index, regex) in failregex.enumerated() { out.append("  \(index + 1)) [\(regex.hits)] \(regex.regex)") }
+        out.append("Ignoreregex: \(ignored) total")
+        for (index, regex) in ignoreregex.enumerated() { out.append("  \(index + 1)) [\(regex.hits)] \(regex.regex)") }
+        out.append("")
+        out.append("Lines: \(lines) lines, \(ignored) ignored, \(matched) matched, \(missed) missed")
+        out.append("Failures: \(failures) (matched lines not marked as no-failure)")
+        if linesWithoutDate > 0 { out.append("Lines without a date: \(linesWithoutDate)") }
+        if tooComplex > 0 { out.append("Lines skipped at the match limit: \(tooComplex)") }
+        return out.joined(separator: "\n")
+    }
+}
