@@ -75,7 +75,8 @@ struct CorpusRunner {
                 result.problems.append("cannot read \(path)")
                 continue
             }
-            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            // Split bytes, not Characters: "\r\n" is one Character in Swift.
+            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             var index = 0
             while index < lines.count {
                 var line = String(lines[index])
@@ -85,7 +86,7 @@ struct CorpusRunner {
                 var annotation: [String: JSONValue]?
                 if let (kind, payload) = CorpusRunner.directive(line) {
                     guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8)) else {
-                        result.problems.append("\(files[fileIndex - 1]):\(lineNumber): unreadable JSON")
+                        result.problems.append("\(files[fileIndex - 1]):\(lineNumber): unreadable JSON: \(payload)")
                         continue
                     }
                     switch kind {
