@@ -6,6 +6,11 @@ public struct FilterDefinition: Sendable {
     public struct Regex: Sendable, Equatable {
         public var text: String
         public var location: SourceLocation
+
+        public init(text: String, location: SourceLocation) {
+            self.text = text
+            self.location = location
+        }
     }
 
     public var name: String

@@ -90,8 +90,8 @@ public final class FilterProcessor {
         }
         if time == nil, let last = lastDate, last > clock() - 60 { time = last }
         buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound]))
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...]))
+        UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound]), to: &buffer)
+        UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...]), to: &buffer)
         return findFailures(original: line, time: time)
     }
 
@@ -99,7 +99,7 @@ public final class FilterProcessor {
     public func process(line: UnsafeRawBufferPointer, time: Double) -> LineResult {
         lastDate = time
         buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: line)
+        UTF8Repair.append(line, to: &buffer)
         return findFailures(original: line, time: time)
     }
 

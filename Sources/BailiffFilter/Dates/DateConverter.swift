@@ -1,0 +1,126 @@
+/// Turns `DateFields` into epoch seconds the way fail2ban does:
+///
+/// - no year: the year of "now"; if the result is more than a day after now, the year before
+///   (month, day and time of day kept);
+/// - no month and day: today; if the result is after now, yesterday;
+/// - `%j`, or week of year and weekday, give month and day;
+/// - an explicit zone in the text wins, else the configured log time zone, else local time
+///   (the process `TZ`, resolved like `mktime` with `tm_isdst = -1`);
+/// - impossible dates (Feb 30, hour 24, second 60, year 0, ...) give nil.
+///
+/// Unlike fail2ban (which drops them), fractional seconds are kept.
+struct DateConverter {
+    let now: @Sendable () -> Double
+    /// `logtimezone` of the filter, minutes east of UTC.
+    let defaultZoneMinutes: Int?
+    var localTime = LocalTimeConverter()
+
+    private var nowDay = Int.min
+    private var nowDate = (year: 0, month: 0, day: 0)
+
+    init(now: @escaping @Sendable () -> Double, defaultZoneMinutes: Int?) {
+        self.now = now
+        self.defaultZoneMinutes = defaultZoneMinutes
+    }
+
+    /// "Now" as naive local seconds (a wall-clock reading written as if it were UTC), and its
+    /// civil date.
+    @inline(__always)
+    private mutating func naiveNow() -> (seconds: Double, year: Int, month: Int, day: Int) {
+        let epoch = now()
+        let naive = epoch + Double(localTime.utcOffset(atEpoch: epoch))
+        let day = Int((naive / 86_400).rounded(.down))
+        if day != nowDay {
+            nowDay = day
+            nowDate = CivilCalendar.civilDate(dayNumber: day)
+        }
+        return (naive, nowDate.year, nowDate.month, nowDate.day)
+    }
+
+    mutating func epochSeconds(_ fields: DateFields) -> Double? {
+        if fields.invalid { return nil }
+        if let epoch = fields.epochSeconds { return Double(epoch) + Double(fields.microsecond) / 1e6 }
+        var current: (seconds: Double, year: Int, month: Int, day: Int)?
+
+        var assumeYear = false
+        let year: Int
+        if let given = fields.year {
+            year = given
+        } else {
+            let value = naiveNow()
+            current = value
+            year = value.year
+            assumeYear = true
+        }
+        var resolvedYear = year
+        var month = fields.month
+        var day = fields.day
+        if month == nil || day == nil {
+            var dayOfYear = fields.dayOfYear
+            if dayOfYear == nil, let week = fields.weekOfYear, let weekday = fields.weekday {
+                dayOfYear = DateConverter.dayOfYear(year: year, week: week, weekday: weekday, weekStartsOnMonday: fields.weekStartsOnMonday)
+            }
+            if let dayOfYear {
+                guard year >= 1 && year <= 9999 else { return nil }
+                let dayNumber = CivilCalendar.dayNumber(year: year, month: 1, day: 1) + dayOfYear - 1
+                let date = CivilCalendar.civilDate(dayNumber: dayNumber)
+                guard date.year >= 1 && date.year <= 9999 else { return nil }
+                resolvedYear = date.year
+                month = date.month
+                day = date.day
+            }
+        }
+        var assumeToday = false
+        if month == nil && day == nil {
+            let value = current ?? naiveNow()
+            current = value
+            month = value.month
+            day = value.day
+            assumeToday = true
+        }
+        guard let month, let day,
+              resolvedYear >= 1, resolvedYear <= 9999, month >= 1, month <= 12,
+              day >= 1, day <= CivilCalendar.daysInMonth(month, year: resolvedYear),
+              fields.hour >= 0, fields.hour <= 23, fields.minute >= 0, fields.minute <= 59,
+              fields.second >= 0, fields.second <= 59
+        else { return nil }
+
+        let secondOfDay = fields.hour * 3600 + fields.minute * 60 + fields.second
+        var naive = CivilCalendar.dayNumber(year: resolvedYear, month: month, day: day) * 86_400 + secondOfDay
+        let zone = fields.zoneMinutes ?? defaultZoneMinutes
+        if let zone { naive -= zone * 60 }
+
+        if assumeToday {
+            let value = current ?? naiveNow()
+            current = value
+            if Double(naive) > value.seconds { naive -= 86_400 }
+        }
+        if assumeYear {
+            let value = current ?? naiveNow()
+            if Double(naive) > value.seconds + 86_400 {
+                // Last year, same month and day, same time of day as computed so far.
+                let previousYear = resolvedYear - 1
+                guard previousYear >= 1, day <= CivilCalendar.daysInMonth(month, year: previousYear) else { return nil }
+                let timeOfDay = naive - CivilCalendar.floorDiv(naive, 86_400) * 86_400
+                naive = CivilCalendar.dayNumber(year: previousYear, month: month, day: day) * 86_400 + timeOfDay
+            }
+        }
+        let epoch = zone != nil ? naive : localTime.epoch(fromNaiveLocal: naive)
+        if fields.microsecond == 0 { return Double(epoch) }
+        return Double(epoch) + Double(fields.microsecond) / 1e6
+    }
+
+    /// Day of the year (1-based, may fall outside the year) from a week number and weekday.
+    static func dayOfYear(year: Int, week: Int, weekday: Int, weekStartsOnMonday: Bool) -> Int? {
+        guard year >= 1 && year <= 9999 else { return nil }
+        var firstWeekday = CivilCalendar.weekday(dayNumber: CivilCalendar.dayNumber(year: year, month: 1, day: 1))
+        var dayOfWeek = weekday
+        if !weekStartsOnMonday {
+            firstWeekday = (firstWeekday + 1) % 7
+            dayOfWeek = (dayOfWeek + 1) % 7
+        }
+        let firstWeekLength = (7 - firstWeekday) % 7
+        if week == 0 { return 1 + dayOfWeek - firstWeekday }
+        return 1 + firstWeekLength + 7 * (week - 1) + dayOfWeek
+    }
+}

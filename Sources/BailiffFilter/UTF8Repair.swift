@@ -1,0 +1,50 @@
+/// Log lines are not always valid UTF-8. fail2ban decodes them with replacement
+/// characters, so a stray byte still counts as a character for `\S` or `.`; bailiff
+/// does the same, but only pays for it on lines that hold non-ASCII bytes.
+enum UTF8Repair {
+    static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+    /// Appends `source` to `buffer`, replacing each invalid sequence with U+FFFD.
+    static func append(_ source: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
+        var index = 0
+        let count = source.count
+        // Copy ASCII runs in bulk; most log lines never leave this loop.
+        var runStart = 0
+        while index < count {
+            let byte = source[index]
+            if byte < 0x80 { index += 1; continue }
+            let length = validSequenceLength(source, at: index)
+            if length > 0 { index += length; continue }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<index]))
+            buffer.append(contentsOf: replacement)
+            index += 1
+            runStart = index
+        }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<count]))
+    }
+
+    /// Length of a well-formed multi-byte sequence at `index`, 0 if it is not one.
+    static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+        let first = bytes[index]
+        let remaining = bytes.count - index
+        func continuation(_ offset: Int) -> Bool { offset < remaining && bytes[index + offset] & 0xC0 == 0x80 }
+        switch first {
+        case 0xC2...0xDF:
+            return continuation(1) ? 2 : 0
+        case 0xE0...0xEF:
+            guard continuation(1), continuation(2) else { return 0 }
+            let second = bytes[index + 1]
+            if first == 0xE0, second < 0xA0 { return 0 }   // overlong
+            if first == 0xED, second > 0x9F { return 0 }   // surrogates
+            return 3
+        case 0xF0...0xF4:
+            guard continuation(1), continuation(2), continuation(3) else { return 0 }
+            let second = bytes[index + 1]
+            if first == 0xF0, second < 0x90 { return 0 }
+            if first == 0xF4, second > 0x8F { return 0 }
+            return 4
+        default:
+            return 0
+        }
+    }
+}
