@@ -34,7 +34,10 @@ let package = Package(
             dependencies: [
                 "BailiffConfig", "CPCRE2",
                 .product(name: "OrderedCollections", package: "swift-collections"),
-            ]
+            ],
+            // The per-line path is single-threaded by design; runtime exclusivity checks
+            // on its state cost more than the matching they guard.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .executableTarget(
             name: "bailiff",

@@ -8,27 +8,53 @@ public struct Failure: Sendable, Equatable {
     public var time: Double?
     /// Index of the failregex that matched.
     public var regexIndex: Int
-    /// Named captures (`user`, `fid`, custom `<F-NAME>` values) of the merged failure.
-    public var captures: [String: String]
     /// Users seen on the same multi-line id (connection), if any.
     public var users: Set<String>
-    /// The log lines that make up the failure.
+    /// The log lines that make up the failure (the most recent ones, see `attempts`).
     public var lines: [String]
+    /// How many matched lines make up the failure.
+    public var attempts: Int
+    /// Capture values by slot; names come from `slots`.
+    let values: [String?]
+    let slots: CaptureSlots
+
+    /// Named captures (`user`, `fid`, custom `<F-NAME>` values) of the merged failure.
+    public var captures: [String: String] {
+        var result: [String: String] = [:]
+        for (slot, value) in values.enumerated() where !CaptureSlots.internalSlots.contains(slot) {
+            if let value { result[slots.names[slot]] = value }
+        }
+        return result
+    }
+
+    public static func == (left: Failure, right: Failure) -> Bool {
+        left.id == right.id && left.address == right.address && left.time == right.time && left.regexIndex == right.regexIndex
+            && left.users == right.users && left.lines == right.lines && left.attempts == right.attempts && left.captures == right.captures
+    }
 }
 
 /// Merged state of one multi-line failure id (a connection), shared between the lines
 /// that carry it. A reference type because the cache and the current line update the
 /// same record.
 final class FailureData {
-    var values: [String: String]
+    /// Lines kept per failure: enough for reports, bounded for long connections.
+    static let keptLines = 32
+
+    var values: [String?]
     var users: Set<String>?
-    var matches: [String]?
-    var nofailMatches: [String]?
+    var matches = MatchedLines()
+    var nofailMatches = MatchedLines()
     var pending = false
 
-    init(values: [String: String]) { self.values = values }
+    init(values: [String?]) { self.values = values }
 
-    func removeValue(_ key: String) -> String? { values.removeValue(forKey: key) }
+    func take(_ slot: Int) -> String? {
+        let value = values[slot]
+        values[slot] = nil
+        return value
+    }
+
+    func isSet(_ slot: Int) -> Bool { !(values[slot] ?? "").isEmpty }
 
     /// Records a user on this id; returns the users seen so far.
     @discardableResult
@@ -38,4 +64,26 @@ final class FailureData {
         users!.insert(user)
         return users
     }
+}
+
+/// The matched lines of a failure: a count and the most recent lines.
+struct MatchedLines {
+    private(set) var lines: [String] = []
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ line: String) {
+        count += 1
+        if lines.count == FailureData.keptLines { lines.removeFirst() }
+        lines.append(line)
+    }
+
+    mutating func append(_ other: MatchedLines) {
+        count += other.count
+        lines += other.lines
+        if lines.count > FailureData.keptLines { lines.removeFirst(lines.count - FailureData.keptLines) }
+    }
+
+    mutating func removeAll() { lines = []; count = 0 }
 }

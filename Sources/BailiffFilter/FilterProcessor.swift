@@ -1,5 +1,4 @@
 import BailiffConfig
-import OrderedCollections
 
 /// What a line did to the filter.
 public enum LineOutcome: Equatable, Sendable {
@@ -31,6 +30,13 @@ public final class FilterProcessor {
     public let failregexes: [FilterRegex]
     public let ignoreregexes: [FilterRegex]
     public let dates: DateDetector
+    /// The failregexes as one alternation, when that is exact (see CombinedRegex).
+    let combined: CombinedRegex?
+    /// Capture names as slots, and where each regex's groups land.
+    let slots = CaptureSlots()
+    let prefMap: GroupMap?
+    let failMaps: [GroupMap]
+    let combinedMaps: [GroupMap]
     let maxLines: Int
     let scratch = MatchScratch()
     let clock: @Sendable () -> Double
@@ -39,16 +45,18 @@ public final class FilterProcessor {
     struct SplitLine {
         var text: [UInt8]       // head + tail
         var original: [UInt8]   // the full line
+        var isASCII: Bool
     }
     private var lineBuffer: [SplitLine] = []
     private var lastDate: Double?
-    private var multiLineCache = OrderedDictionary<String, (expires: Double, data: FailureData)>()
-    static let multiLineCacheSize = 100
-    static let multiLineCacheSeconds = 300.0
+    private var multiLineCache = MultiLineCache(capacity: 100, lifetime: 300)
 
     /// Reused buffers, so a line that matches nothing allocates nothing.
     private var buffer: [UInt8] = []
     private var contentBuffer: [UInt8] = []
+    private lazy var lineValues = [String?](repeating: nil, count: slots.count)
+    /// Whether the current line is pure ASCII (then the faster byte-mode patterns apply).
+    private var bufferIsASCII = false
 
     /// - Parameter clock: "now", for undated lines and the multi-line cache.
     public init(definition: FilterDefinition, logTimeZone: String? = nil, clock: @escaping @Sendable () -> Double) throws(ConfigError) {
@@ -69,6 +77,15 @@ public final class FilterProcessor {
             fails.append(compiled)
         }
         failregexes = fails
+        combined = definition.maxlines <= 1 ? CombinedRegex(fails) : nil
+        let slots = self.slots
+        prefMap = prefregex.map { GroupMap(groups: $0.groups, alternates: $0.alternates, slots: slots) }
+        failMaps = fails.map { GroupMap(groups: $0.groups, alternates: $0.alternates, slots: slots) }
+        combinedMaps = combined.map { combined in
+            combined.groups.enumerated().map { index, groups in
+                GroupMap(groups: groups, alternates: fails[index].alternates, slots: slots)
+            }
+        } ?? []
         var ignores: [FilterRegex] = []
         for regex in definition.ignoreregex { ignores.append(try FilterRegex(regex, multiline: multiline, useDNS: useDNS)) }
         ignoreregexes = ignores
@@ -90,8 +107,9 @@ public final class FilterProcessor {
         }
         if time == nil, let last = lastDate, last > clock() - 60 { time = last }
         buffer.removeAll(keepingCapacity: true)
-        UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound]), to: &buffer)
-        UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...]), to: &buffer)
+        let headASCII = UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound]), to: &buffer)
+        let tailASCII = UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...]), to: &buffer)
+        bufferIsASCII = headASCII && tailASCII
         return findFailures(original: line, time: time)
     }
 
@@ -99,7 +117,7 @@ public final class FilterProcessor {
     public func process(line: UnsafeRawBufferPointer, time: Double) -> LineResult {
         lastDate = time
         buffer.removeAll(keepingCapacity: true)
-        UTF8Repair.append(line, to: &buffer)
+        bufferIsASCII = UTF8Repair.append(line, to: &buffer)
         return findFailures(original: line, time: time)
     }
 
@@ -121,9 +139,10 @@ public final class FilterProcessor {
         if single {
             buffer.append(0x0A)
         } else {
-            lineBuffer.append(SplitLine(text: buffer, original: Array(original)))
+            lineBuffer.append(SplitLine(text: buffer, original: Array(original), isASCII: bufferIsASCII))
             if lineBuffer.count > maxLines { lineBuffer.removeFirst(lineBuffer.count - maxLines) }
             buffer = FilterProcessor.join(lineBuffer)
+            bufferIsASCII = lineBuffer.allSatisfy(\.isASCII)
         }
 
         // Few ignoreregexes: test them once on the whole line before anything else.
@@ -135,80 +154,101 @@ public final class FilterProcessor {
             }
         }
 
-        var preValues: [String: String] = [:]
+        // Reused across lines: a line that matches nothing allocates nothing.
+        var values = lineValues
+        lineValues = []
+        defer { lineValues = values }
+        for slot in values.indices { values[slot] = nil }
         var subjectIsContent = false
-        if let prefregex {
-            let outcome = buffer.withUnsafeBytes { scratch.match(prefregex.pattern, in: $0) }
+        if let prefregex, let prefMap {
+            let outcome = buffer.withUnsafeBytes { scratch.match(prefregex.pattern, in: $0, ascii: bufferIsASCII) }
             switch outcome {
             case .matched: break
             case .limitExceeded: result.outcome = .tooComplex; return result
             default: return result
             }
-            preValues = prefregex.captures(scratch)
-            if let content = preValues.removeValue(forKey: "content"), !content.isEmpty,
+            prefMap.read(scratch, into: &values)
+            if let content = values[CaptureSlots.content], !content.isEmpty,
                let range = prefregex.content.lazy.compactMap({ self.scratch.range(ofGroup: $0) }).first {
                 contentBuffer.removeAll(keepingCapacity: true)
                 contentBuffer.append(contentsOf: buffer[range])
                 contentBuffer.append(0x0A)
                 subjectIsContent = true
             }
+            values[CaptureSlots.content] = nil
         }
 
-        for (index, regex) in failregexes.enumerated() {
-            let outcome = (subjectIsContent ? contentBuffer : buffer).withUnsafeBytes { scratch.match(regex.pattern, in: $0) }
-            switch outcome {
-            case .matched: break
-            case .limitExceeded: result.outcome = .tooComplex; return result
-            default: continue
+        let index: Int
+        switch firstFailregex(in: subjectIsContent ? contentBuffer : buffer, into: &values) {
+        case .none: result.outcome = .tooComplex; return result
+        case .some(.none): return result
+        case .some(.some(let found)): index = found
+        }
+        var matchedLines = MatchedLines()
+        var ignoreSubject = subjectIsContent ? contentBuffer : buffer
+        if single || subjectIsContent {
+            matchedLines.append(FilterProcessor.text(original))
+            if !single { lineBuffer = [] }
+        } else {
+            let split = splitBuffer(regex: failregexes[index])
+            for line in split.matched { matchedLines.append(String(decoding: line.original, as: UTF8.self)) }
+            ignoreSubject = FilterProcessor.join(split.matched)
+            lineBuffer = split.unmatched
+        }
+        if !ignoreregexes.isEmpty {
+            switch firstIgnore(in: ignoreSubject) {
+            case .some(.some(let ignoreIndex)): result.outcome = .ignored(ignoreIndex); return result
+            case .none: result.outcome = .tooComplex; return result
+            default: break
             }
-            var values = regex.captures(scratch)
-            let matchedLines: [String]
-            var ignoreSubject = subjectIsContent ? contentBuffer : buffer
-            if single || subjectIsContent {
-                matchedLines = [FilterProcessor.text(original)]
-                if !single { lineBuffer = [] }
-            } else {
-                let split = splitBuffer(regex: regex)
-                matchedLines = split.matched.map { String(decoding: $0.original, as: UTF8.self) }
-                ignoreSubject = FilterProcessor.join(split.matched)
-                lineBuffer = split.unmatched
-            }
-            if !ignoreregexes.isEmpty {
-                switch firstIgnore(in: ignoreSubject) {
-                case .some(.some(let ignoreIndex)): result.outcome = .ignored(ignoreIndex); return result
-                case .none: result.outcome = .tooComplex; return result
-                default: break
-                }
-            }
-            result.outcome = .matched(index)
-            if !preValues.isEmpty {
-                var merged = preValues
-                for (key, value) in values { merged[key] = value }
-                values = merged
-            }
-            let data: FailureData
-            if let mlfid = values["mlfid"] {
-                data = mergeMultiLine(mlfid, values: values, matchedLines: matchedLines, time: time)
-                if let nofail = data.values["nofail"], !nofail.isEmpty { return result }
-            } else {
-                data = FailureData(values: values)
-                data.matches = matchedLines
-                if let nofail = values["nofail"], !nofail.isEmpty { return result }
-            }
-            guard let failure = makeFailure(data, regexIndex: index, time: time) else {
-                data.pending = true
-                return result
-            }
-            result.failures.append(failure)
+        }
+        result.outcome = .matched(index)
+        let data: FailureData
+        if let mlfid = values[CaptureSlots.mlfid] {
+            data = mergeMultiLine(mlfid, values: values, matchedLines: matchedLines)
+            if data.isSet(CaptureSlots.nofail) { return result }
+        } else {
+            data = FailureData(values: values)
+            data.matches = matchedLines
+            if data.isSet(CaptureSlots.nofail) { return result }
+        }
+        guard let failure = makeFailure(data, regexIndex: index, time: time) else {
+            data.pending = true
             return result
         }
+        result.failures.append(failure)
         return result
+    }
+
+    /// The first failregex matching `subject` (its captures written to `values`); nil when a
+    /// limit was hit.
+    private func firstFailregex(in subject: [UInt8], into values: inout [String?]) -> Int?? {
+        if let combined {
+            switch subject.withUnsafeBytes({ scratch.match(combined.pattern, in: $0, ascii: bufferIsASCII) }) {
+            case .matched:
+                guard let index = combined.matchedAlternative(scratch) else { return .some(nil) }
+                combinedMaps[index].read(scratch, into: &values)
+                return .some(index)
+            case .limitExceeded: return nil
+            default: return .some(nil)
+            }
+        }
+        for (index, regex) in failregexes.enumerated() {
+            switch subject.withUnsafeBytes({ scratch.match(regex.pattern, in: $0, ascii: bufferIsASCII) }) {
+            case .matched:
+                failMaps[index].read(scratch, into: &values)
+                return .some(index)
+            case .limitExceeded: return nil
+            default: continue
+            }
+        }
+        return .some(nil)
     }
 
     /// nil: a limit was hit; .some(nil): no ignoreregex matched.
     private func firstIgnore(in subject: [UInt8]) -> Int?? {
         for (index, regex) in ignoreregexes.enumerated() {
-            let outcome = subject.withUnsafeBytes { scratch.match(regex.pattern, in: $0) }
+            let outcome = subject.withUnsafeBytes { scratch.match(regex.pattern, in: $0, ascii: bufferIsASCII) }
             if outcome == .matched { return .some(index) }
             if outcome == .limitExceeded { return nil }
         }
@@ -219,92 +259,75 @@ public final class FilterProcessor {
         let values = data.values
         var address: String?
         var id: String
-        if let ip = values["ip4"] ?? values["ip6"] {
-            let isV6 = values["ip4"] == nil
+        let fid = values[CaptureSlots.fid]
+        if let ip = values[CaptureSlots.ip4] ?? values[CaptureSlots.ip6] {
+            let isV6 = values[CaptureSlots.ip4] == nil
             var host = isV6 ? Addresses.normalizeIPv6(ip) : ip
-            if let cidr = values["cidr"].flatMap(Int.init), cidr < (isV6 ? 128 : 32) {
+            if let cidr = values[CaptureSlots.cidr].flatMap(Int.init), cidr < (isV6 ? 128 : 32) {
                 host = Addresses.network(host, prefix: cidr) ?? host
             }
-            if let fid = values["fid"], fid != ip {
-                address = host
-                id = fid
-            } else {
-                id = host
-            }
-        } else if let dns = values["dns"] {
-            if let fid = values["fid"], fid != dns { address = dns; id = fid } else { id = dns }
-        } else if let fid = values["fid"] {
+            if let fid, fid != ip { address = host; id = fid } else { id = host }
+        } else if let dns = values[CaptureSlots.dns] {
+            if let fid, fid != dns { address = dns; id = fid } else { id = dns }
+        } else if let fid {
             id = fid
         } else {
             return nil
         }
-        var captures = values
-        for key in ["mlfid", "nofail", "mlfforget", "mlfgained", "mlfpending"] { captures.removeValue(forKey: key) }
         return Failure(
-            id: id, address: address, time: time, regexIndex: regexIndex, captures: captures,
-            users: data.users ?? [], lines: data.matches ?? []
+            id: id, address: address, time: time, regexIndex: regexIndex,
+            users: data.users ?? [], lines: data.matches.lines, attempts: data.matches.count, values: values, slots: slots
         )
     }
 
     /// fail2ban's merge of a line into the state of its multi-line id.
-    private func mergeMultiLine(_ mlfid: String, values: [String: String], matchedLines: [String], time: Double?) -> FailureData {
+    private func mergeMultiLine(_ mlfid: String, values: [String?], matchedLines: MatchedLines) -> FailureData {
         let now = clock()
-        var cached: FailureData?
-        if let entry = multiLineCache[mlfid] {
-            if entry.expires > now { cached = entry.data } else { multiLineCache.removeValue(forKey: mlfid) }
-        }
+        let cached = multiLineCache.get(mlfid, now: now)
         var fail = FailureData(values: values)
         var flags = 0
         let nofailFlag = 1, forgetFlag = 2, cachedNofailFlag = 4, gainedFlag = 8
-        if let gained = fail.values["mlfgained"], !gained.isEmpty {
+        if fail.isSet(CaptureSlots.mlfgained) {
             flags |= gainedFlag | nofailFlag
-            if (fail.values["nofail"] ?? "").isEmpty { fail.values["nofail"] = gained }
-        } else if let nofail = fail.values["nofail"], !nofail.isEmpty {
+            if !fail.isSet(CaptureSlots.nofail) { fail.values[CaptureSlots.nofail] = fail.values[CaptureSlots.mlfgained] }
+        } else if fail.isSet(CaptureSlots.nofail) {
             flags |= nofailFlag
         }
-        if let forget = fail.removeValue("mlfforget"), !forget.isEmpty { flags |= forgetFlag }
+        if let forget = fail.take(CaptureSlots.mlfforget), !forget.isEmpty { flags |= forgetFlag }
         var users: Set<String>?
         if let cached {
-            users = cached.addUser(fail.values["user"])
-            if let value = cached.removeValue("nofail"), !value.isEmpty { flags |= cachedNofailFlag }
-            if let value = cached.removeValue("mlfgained"), !value.isEmpty { flags |= cachedNofailFlag }
+            users = cached.addUser(values[CaptureSlots.user])
+            if let value = cached.take(CaptureSlots.nofail), !value.isEmpty { flags |= cachedNofailFlag }
+            if let value = cached.take(CaptureSlots.mlfgained), !value.isEmpty { flags |= cachedNofailFlag }
             if flags & gainedFlag != 0 { cached.pending = false }
-            if flags & cachedNofailFlag == 0, !cached.pending { cached.matches = nil }
-            for (key, value) in fail.values { cached.values[key] = value }
+            if flags & cachedNofailFlag == 0, !cached.pending { cached.matches.removeAll() }
+            for (slot, value) in fail.values.enumerated() where value != nil { cached.values[slot] = value }
             fail = cached
-            if flags & forgetFlag != 0 { multiLineCache.removeValue(forKey: mlfid) }
+            if flags & forgetFlag != 0 { multiLineCache.remove(mlfid) }
         } else if flags & forgetFlag == 0 {
-            users = fail.addUser(fail.values["user"])
-            storeMultiLine(mlfid, fail, now: now)
+            users = fail.addUser(values[CaptureSlots.user])
+            multiLineCache.set(mlfid, fail, now: now)
         }
         let wasPending = fail.pending
         fail.pending = false
         if wasPending || (users?.count ?? 0) > 1 {
-            fail.values.removeValue(forKey: "nofail")
-            fail.values.removeValue(forKey: "mlfgained")
+            fail.values[CaptureSlots.nofail] = nil
+            fail.values[CaptureSlots.mlfgained] = nil
             flags &= ~(gainedFlag | nofailFlag)
         }
         if flags & nofailFlag == 0 {
-            var lines = fail.nofailMatches ?? []
-            fail.nofailMatches = nil
-            lines += fail.matches ?? []
-            if flags & gainedFlag == 0 { lines += matchedLines }
-            fail.matches = lines
+            // Earlier no-failure lines of the connection come first, then the failures.
+            if !fail.nofailMatches.isEmpty {
+                var lines = fail.nofailMatches
+                lines.append(fail.matches)
+                fail.matches = lines
+                fail.nofailMatches.removeAll()
+            }
+            if flags & gainedFlag == 0 { fail.matches.append(matchedLines) }
         } else if flags & (nofailFlag | forgetFlag) == nofailFlag {
-            fail.nofailMatches = (fail.nofailMatches ?? []) + matchedLines
+            fail.nofailMatches.append(matchedLines)
         }
         return fail
-    }
-
-    private func storeMultiLine(_ mlfid: String, _ data: FailureData, now: Double) {
-        if multiLineCache.count >= FilterProcessor.multiLineCacheSize {
-            // Oldest first; stop once an unexpired entry leaves room.
-            while let first = multiLineCache.elements.first {
-                multiLineCache.removeFirst()
-                if first.value.expires > now, multiLineCache.count < FilterProcessor.multiLineCacheSize { break }
-            }
-        }
-        multiLineCache[mlfid] = (now + FilterProcessor.multiLineCacheSeconds, data)
     }
 
     // MARK: - Multi-line buffers

@@ -49,6 +49,10 @@ public final class FilterRegex: @unchecked Sendable {
     /// The named groups of the last match, with alternates merged in (empty values dropped
     /// only where fail2ban drops them: unset groups).
     func captures(_ scratch: MatchScratch) -> [String: String] {
+        FilterRegex.captures(scratch, groups: groups, alternates: alternates)
+    }
+
+    static func captures(_ scratch: MatchScratch, groups: [(name: String, number: Int)], alternates: [(group: String, target: String)]) -> [String: String] {
         var values: [String: String] = [:]
         for (name, number) in groups where !name.hasPrefix("skiplines") {
             if let value = scratch.string(ofGroup: number) { values[name] = value }

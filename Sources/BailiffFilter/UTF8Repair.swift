@@ -5,9 +5,15 @@ enum UTF8Repair {
     static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
 
     /// Appends `source` to `buffer`, replacing each invalid sequence with U+FFFD.
-    static func append(_ source: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
-        var index = 0
+    /// Returns whether `source` was pure ASCII.
+    @discardableResult
+    static func append(_ source: UnsafeRawBufferPointer, to buffer: inout [UInt8]) -> Bool {
         let count = source.count
+        if isASCII(source) {
+            buffer.append(contentsOf: source)
+            return true
+        }
+        var index = 0
         // Copy ASCII runs in bulk; most log lines never leave this loop.
         var runStart = 0
         while index < count {
@@ -21,6 +27,24 @@ enum UTF8Repair {
             runStart = index
         }
         buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<count]))
+        return false
+    }
+
+    /// Eight bytes at a time: no byte has its top bit set.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        let count = bytes.count
+        var accumulated: UInt64 = 0
+        while index + 8 <= count {
+            accumulated |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < count {
+            accumulated |= UInt64(bytes[index])
+            index += 1
+        }
+        return accumulated & 0x8080_8080_8080_8080 == 0
     }
 
     /// Length of a well-formed multi-byte sequence at `index`, 0 if it is not one.

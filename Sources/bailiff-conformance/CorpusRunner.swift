@@ -211,7 +211,7 @@ struct CorpusRunner {
         for (key, expected) in annotation where !["time", "match", "desc", "constraint"].contains(key) {
             var actual: JSONValue?
             switch key {
-            case "attempts": actual = .number(Double(failure.lines.count))
+            case "attempts": actual = .number(Double(failure.attempts))
             case "users": actual = .array(failure.users.sorted().map { .string($0) })
             case "host": actual = .string(failure.captures["host"] ?? failure.id)
             case "ip": actual = (failure.address ?? failure.captures["ip4"] ?? failure.captures["ip6"]).map { .string($0) }

@@ -27,6 +27,7 @@ struct TestFilterCommand: ParsableCommand {
     @Flag(name: .customLong("print-missed"), help: "Print the lines that matched no failregex.") var printMissed = false
     @Flag(name: .customLong("print-ignored"), help: "Print the lines an ignoreregex matched.") var printIgnored = false
     @Flag(help: "Print the results as JSON.") var json = false
+    @Flag(name: .customLong("show-regexes"), help: "Print each regex as compiled (tags expanded), then exit.") var showRegexes = false
     @Option(help: "Override the filter's datepattern.") var datepattern: String?
 
     func run() throws {
@@ -45,6 +46,12 @@ struct TestFilterCommand: ParsableCommand {
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
+        }
+        if showRegexes {
+            if let prefregex = processor.prefregex { print("prefregex: \(prefregex.pattern.source)") }
+            for (index, regex) in processor.failregexes.enumerated() { print("failregex \(index + 1): \(regex.pattern.source)") }
+            for (index, regex) in processor.ignoreregexes.enumerated() { print("ignoreregex \(index + 1): \(regex.pattern.source)") }
+            return
         }
         var summary = FilterSummary(definition: definition)
         let isFile = log == "-" || FileManager.default.fileExists(atPath: log)

@@ -1,0 +1,118 @@
+/// All of a filter's failregexes as one PCRE2 alternation, so a line costs one match
+/// call instead of one per regex. Used only when every regex is anchored at the start:
+/// then the alternation tries them in order at the same position and picks the same
+/// regex, with the same captures, as trying them one by one would.
+final class CombinedRegex {
+    let pattern: Pattern
+    /// Per alternative: the group that marks it, and its named groups under their own names.
+    let markers: [Int]
+    let groups: [[(name: String, number: Int)]]
+
+    init?(_ regexes: [FilterRegex]) {
+        guard regexes.count > 1, regexes.allSatisfy({ $0.pattern.isAnchored }) else { return nil }
+        var branches: [String] = []
+        for (index, regex) in regexes.enumerated() {
+            guard let renamed = CombinedRegex.renameGroups(regex.pattern.source, suffix: "__\(index)") else { return nil }
+            branches.append("(?<bailiff__alt\(index)>)(?:" + renamed + ")")
+        }
+        // Every branch is anchored; say so up front, or PCRE2 retries each start position.
+        guard let combined = try? Pattern(pcre2: "\\A(?:" + branches.joined(separator: "|") + ")") else { return nil }
+        pattern = combined
+        var markers: [Int] = []
+        var groups: [[(name: String, number: Int)]] = Array(repeating: [], count: regexes.count)
+        for (name, number) in combined.namedGroups {
+            if name.hasPrefix("bailiff__alt"), let index = Int(name.dropFirst(12)) {
+                if markers.count <= index { markers += Array(repeating: -1, count: index + 1 - markers.count) }
+                markers[index] = number
+            } else if let (original, index) = CombinedRegex.splitSuffix(name) {
+                groups[index].append((original, number))
+            }
+        }
+        guard markers.count == regexes.count, !markers.contains(-1) else { return nil }
+        self.markers = markers
+        self.groups = groups
+    }
+
+    /// `user__3` → ("user", 3).
+    static func splitSuffix(_ name: String) -> (String, Int)? {
+        let characters = Array(name)
+        var cut = characters.count
+        while cut > 0, characters[cut - 1].isNumber { cut -= 1 }
+        guard cut >= 2, cut < characters.count, characters[cut - 1] == "_", characters[cut - 2] == "_",
+              let index = Int(String(characters[cut...])) else { return nil }
+        return (String(characters[..<(cut - 2)]), index)
+    }
+
+    /// The alternative that matched in the last successful match.
+    func matchedAlternative(_ scratch: MatchScratch) -> Int? {
+        markers.firstIndex { scratch.range(ofGroup: $0) != nil }
+    }
+
+    /// Appends `suffix` to every group name and named reference; nil when the pattern uses
+    /// numbered references, which would shift in the alternation.
+    static func renameGroups(_ source: String, suffix: String) -> String? {
+        let bytes = Array(source.utf8)
+        var out: [UInt8] = []
+        var index = 0
+        var inClass = false
+        func isNameByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        }
+        func copyName() {
+            while index < bytes.count, isNameByte(bytes[index]) { out.append(bytes[index]); index += 1 }
+            out += Array(suffix.utf8)
+        }
+        func hasPrefix(_ text: String) -> Bool {
+            let probe = Array(text.utf8)
+            return index + probe.count <= bytes.count && Array(bytes[index..<index + probe.count]) == probe
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                let next = bytes[index + 1]
+                if !inClass, next >= UInt8(ascii: "1"), next <= UInt8(ascii: "9") { return nil }
+                if !inClass, next == UInt8(ascii: "g") || next == UInt8(ascii: "k") { return nil }
+                out.append(byte); out.append(next); index += 2
+                continue
+            }
+            if inClass {
+                if byte == UInt8(ascii: "]") { inClass = false }
+                out.append(byte); index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "[") {
+                inClass = true
+                out.append(byte); index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "^") { out.append(bytes[index]); index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { out.append(bytes[index]); index += 1 }
+                continue
+            }
+            var handled = false
+            for opener in ["(?P<", "(?P=", "(?P>", "(?&"] where hasPrefix(opener) {
+                out += Array(opener.utf8); index += opener.utf8.count
+                copyName()
+                handled = true
+                break
+            }
+            if handled { continue }
+            if hasPrefix("(?<"), index + 3 < bytes.count, isNameByte(bytes[index + 3]) {
+                out += Array("(?<".utf8); index += 3
+                copyName()
+                continue
+            }
+            if hasPrefix("(?(") {
+                out += Array("(?(".utf8); index += 3
+                guard index < bytes.count else { return nil }
+                let first = bytes[index]
+                if first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") { return nil }
+                if first == UInt8(ascii: "<") || first == UInt8(ascii: "'") { out.append(first); index += 1; copyName(); continue }
+                if first == UInt8(ascii: "R") || first == UInt8(ascii: "?") || first == UInt8(ascii: "*") { continue }
+                if isNameByte(first) { copyName() }
+                continue
+            }
+            guard index < bytes.count else { break }
+            out.append(bytes[index]); index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
