@@ -301,6 +301,11 @@ public final class FilterProcessor {
             if let value = cached.take(CaptureSlots.mlfgained), !value.isEmpty { flags |= cachedNofailFlag }
             if flags & gainedFlag != 0 { cached.pending = false }
             if flags & cachedNofailFlag == 0, !cached.pending { cached.matches.removeAll() }
+            // A line naming an address replaces the connection's address as a whole, so an
+            // IPv6 peer never inherits an IPv4 address cached for the same id.
+            if fail.values[CaptureSlots.ip4] != nil || fail.values[CaptureSlots.ip6] != nil || fail.values[CaptureSlots.dns] != nil {
+                for slot in [CaptureSlots.ip4, CaptureSlots.ip6, CaptureSlots.dns, CaptureSlots.cidr] { cached.values[slot] = nil }
+            }
             for (slot, value) in fail.values.enumerated() where value != nil { cached.values[slot] = value }
             fail = cached
             if flags & forgetFlag != 0 { multiLineCache.remove(mlfid) }
