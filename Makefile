@@ -23,7 +23,7 @@ run: build
 conformance: deps
 	$(SWIFT) build --product bailiff-conformance
 	.build/debug/bailiff-conformance --corpus $(CORPUS) --exact sshd --exact sshd-journal
-	.build/debug/bailiff-conformance --corpus $(CORPUS) --filters $(CONFIG) --minimum 100 \
+	.build/debug/bailiff-conformance --corpus $(CORPUS) --filters $(CONFIG) --minimum 100 --minimum-time 100 \
 		$(foreach f,$(OWN_FILTERS),--exact $(f))
 
 test: deps

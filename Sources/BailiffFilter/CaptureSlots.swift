@@ -37,13 +37,14 @@ struct GroupMap {
         }
     }
 
-    /// Writes this regex's groups into `values`: the group's text, or nil when it did not
-    /// take part (so a failregex's unset group hides a prefregex value, as in fail2ban).
+    /// Writes the groups that took part in the match into `values`; a group that did not
+    /// take part leaves the slot alone, so an address the prefregex captured survives a
+    /// failregex whose own address group was not used.
     func read(_ scratch: MatchScratch, into values: inout [String?]) {
         for (slot, group) in pairs {
+            guard let range = scratch.range(ofGroup: group) else { continue }
             if CaptureSlots.flagSlots.contains(slot) {
-                let range = scratch.range(ofGroup: group)
-                values[slot] = (range?.isEmpty ?? true) ? nil : "1"
+                values[slot] = range.isEmpty ? nil : "1"
             } else {
                 values[slot] = scratch.string(ofGroup: group)
             }

@@ -221,7 +221,9 @@ struct CorpusRunner {
         }
         var timeAgreed: Bool?
         if let text = annotation["time"]?.string, let expected = localTime(text) {
-            timeAgreed = failure.time.map { abs($0 - expected) < 0.000_5 } ?? false
+            // Agreement to the precision the annotation gives: whole seconds unless it has a fraction.
+            let wholeSeconds = !text.contains(".")
+            timeAgreed = failure.time.map { wholeSeconds ? $0.rounded(.down) == expected : abs($0 - expected) < 0.000_5 } ?? false
         }
         return Verdict(problem: problems.isEmpty ? nil : problems.joined(separator: "; "), timeAgreed: timeAgreed)
     }

@@ -15,7 +15,10 @@ struct DateConverter {
     let defaultZoneMinutes: Int?
     var localTime = LocalTimeConverter()
 
-    private var nowDay = Int.min
+    /// "Now" cache: within [nowFrom, nowUntil) the UTC offset and the local date stay the same.
+    private var nowFrom = 1.0
+    private var nowUntil = 0.0
+    private var nowOffset = 0.0
     private var nowDate = (year: 0, month: 0, day: 0)
 
     init(now: @escaping @Sendable () -> Double, defaultZoneMinutes: Int?) {
@@ -28,13 +31,27 @@ struct DateConverter {
     @inline(__always)
     private mutating func naiveNow() -> (seconds: Double, year: Int, month: Int, day: Int) {
         let epoch = now()
-        let naive = epoch + Double(localTime.utcOffset(atEpoch: epoch))
-        let day = Int((naive / 86_400).rounded(.down))
-        if day != nowDay {
-            nowDay = day
-            nowDate = CivilCalendar.civilDate(dayNumber: day)
+        if !(epoch >= nowFrom && epoch < nowUntil) { refreshNow(epoch) }
+        return (epoch + nowOffset, nowDate.year, nowDate.month, nowDate.day)
+    }
+
+    private mutating func refreshNow(_ epoch: Double) {
+        guard epoch.isFinite, abs(epoch) < 1e15 else {
+            nowOffset = 0
+            nowDate = (1970, 1, 1)
+            return
         }
-        return (naive, nowDate.year, nowDate.month, nowDate.day)
+        let second = Int(epoch.rounded(.down))
+        let offset = localTime.utcOffset(atEpoch: epoch)
+        let day = CivilCalendar.floorDiv(second + offset, 86_400)
+        nowDate = CivilCalendar.civilDate(dayNumber: day)
+        nowOffset = Double(offset)
+        // Valid for the rest of this minute (offsets change on minute boundaries at most) and
+        // of this local day.
+        let minuteStart = CivilCalendar.floorDiv(second, 60) * 60
+        let dayStart = day * 86_400 - offset
+        nowFrom = Double(max(minuteStart, dayStart))
+        nowUntil = Double(min(minuteStart + 60, dayStart + 86_400))
     }
 
     mutating func epochSeconds(_ fields: DateFields) -> Double? {

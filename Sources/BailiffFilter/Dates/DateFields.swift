@@ -1,24 +1,49 @@
 /// The parts of a date read from a log line, before conversion to epoch seconds. Fields the
-/// line did not give stay nil (hour, minute and second default to zero, like strptime).
+/// line did not give read as nil (hour, minute and second default to zero, like strptime).
+/// Stored compactly: it is copied a few times per line on the fast path.
 struct DateFields: Sendable {
-    var year: Int?
-    var month: Int?
-    var day: Int?
-    var hour = 0
-    var minute = 0
-    var second = 0
-    var microsecond = 0
-    /// Explicit UTC offset of the text, minutes east.
-    var zoneMinutes: Int?
-    /// Monday = 0.
-    var weekday: Int?
-    var dayOfYear: Int?
-    var weekOfYear: Int?
+    private static let unset = Int32.min
+
+    private var storedYear = unset
+    private var storedMonth = unset
+    private var storedDay = unset
+    private var storedHour: Int32 = 0
+    private var storedMinute: Int32 = 0
+    private var storedSecond: Int32 = 0
+    private var storedMicrosecond: Int32 = 0
+    private var storedZone = unset
+    private var storedWeekday = unset
+    private var storedDayOfYear = unset
+    private var storedWeekOfYear = unset
+    private var storedEpoch = Int64.min
     var weekStartsOnMonday = false
-    /// `%s`: seconds since the epoch, which make every other field moot.
-    var epochSeconds: Int?
     /// The text matched but cannot be a date (unknown month name, zone, ...).
     var invalid = false
+
+    @inline(__always) private static func get(_ value: Int32) -> Int? { value == unset ? nil : Int(value) }
+    @inline(__always) private static func store(_ value: Int?) -> Int32 {
+        guard let value else { return unset }
+        return Int32(clamping: max(value, Int(Int32.min) + 1))
+    }
+
+    var year: Int? { get { Self.get(storedYear) } set { storedYear = Self.store(newValue) } }
+    var month: Int? { get { Self.get(storedMonth) } set { storedMonth = Self.store(newValue) } }
+    var day: Int? { get { Self.get(storedDay) } set { storedDay = Self.store(newValue) } }
+    var hour: Int { get { Int(storedHour) } set { storedHour = Self.store(newValue) } }
+    var minute: Int { get { Int(storedMinute) } set { storedMinute = Self.store(newValue) } }
+    var second: Int { get { Int(storedSecond) } set { storedSecond = Self.store(newValue) } }
+    var microsecond: Int { get { Int(storedMicrosecond) } set { storedMicrosecond = Self.store(newValue) } }
+    /// Explicit UTC offset of the text, minutes east.
+    var zoneMinutes: Int? { get { Self.get(storedZone) } set { storedZone = Self.store(newValue) } }
+    /// Monday = 0.
+    var weekday: Int? { get { Self.get(storedWeekday) } set { storedWeekday = Self.store(newValue) } }
+    var dayOfYear: Int? { get { Self.get(storedDayOfYear) } set { storedDayOfYear = Self.store(newValue) } }
+    var weekOfYear: Int? { get { Self.get(storedWeekOfYear) } set { storedWeekOfYear = Self.store(newValue) } }
+    /// `%s`: seconds since the epoch, which make every other field moot.
+    var epochSeconds: Int? {
+        get { storedEpoch == .min ? nil : Int(storedEpoch) }
+        set { storedEpoch = newValue.map { Int64(max($0, Int(Int64.min) + 1)) } ?? .min }
+    }
 }
 
 /// Names a date template's regex groups may carry, and what they mean.
@@ -106,18 +131,18 @@ enum DateNames {
 /// Unicode decimal digits, names compare after lower-casing.
 enum DateFieldReader {
     static func read(
-        groups: [(key: DateFieldKey, group: Int)],
+        groups: [DateTemplate.FieldGroup],
         ampmGroupPresent: Bool,
         text: (Int) -> UnsafeBufferPointer<UInt8>?
     ) -> DateFields {
         var fields = DateFields()
-        var ampmText: UnsafeBufferPointer<UInt8>?? = .none
         func ampm() -> UnsafeBufferPointer<UInt8>?? {
-            if case .some = ampmText { return ampmText }
-            if let entry = groups.first(where: { $0.key == .ampm }) { ampmText = .some(text(entry.group)) }
-            return ampmText
+            guard let entry = groups.first(where: { $0.key == .ampm }) else { return .none }
+            return .some(text(entry.group))
         }
-        for (key, group) in groups {
+        for field in groups {
+            let key = field.key
+            let group = field.group
             guard let value = text(group) else { continue }
             switch key {
             case .year4:

@@ -74,13 +74,18 @@ enum CivilCalendar {
 struct LocalTimeConverter {
     private struct DayEntry {
         var day: Int = .min
-        /// UTC offset in seconds for the whole day, or nil when it changes during the day.
-        var offset: Int? = nil
+        /// UTC offsets in force at the first and at the last second of the day (equal on all but
+        /// the days with a transition).
+        var startOffset = 0
+        var endOffset = 0
     }
 
     private var dayA = DayEntry()
     private var dayB = DayEntry()
     private var replaceA = true
+    /// Offset of the last conversion. `mktime` remembers it too and, for a wall-clock time that
+    /// occurs twice (when clocks go back), answers the occurrence nearest to it; so does this.
+    private var lastOffset = 0
 
     /// UTC offset cache for "now": valid for the epoch-second range [offsetFrom, offsetUntil).
     private var offsetFrom = 1
@@ -94,19 +99,36 @@ struct LocalTimeConverter {
     /// Epoch seconds of a local wall-clock time, like `mktime` with `tm_isdst = -1`.
     mutating func epoch(fromNaiveLocal naive: Int) -> Int {
         let day = CivilCalendar.floorDiv(naive, 86_400)
-        let offset: Int?
+        let entry: DayEntry
         if dayA.day == day {
-            offset = dayA.offset
+            entry = dayA
         } else if dayB.day == day {
-            offset = dayB.offset
+            entry = dayB
         } else {
-            let entry = DayEntry(day: day, offset: LocalTimeConverter.uniformOffset(day: day))
+            entry = LocalTimeConverter.dayEntry(day)
             if replaceA { dayA = entry } else { dayB = entry }
             replaceA.toggle()
-            offset = entry.offset
         }
-        if let offset { return naive - offset }
-        return LocalTimeConverter.mktimeNaive(naive)
+        if entry.startOffset == entry.endOffset {
+            lastOffset = entry.startOffset
+            return naive - entry.startOffset
+        }
+        // A transition day: the time may exist once, twice or not at all.
+        let early = naive - entry.startOffset
+        let late = naive - entry.endOffset
+        let earlyValid = LocalTimeConverter.offset(at: early) == entry.startOffset
+        let lateValid = LocalTimeConverter.offset(at: late) == entry.endOffset
+        let result: Int
+        switch (earlyValid, lateValid) {
+        case (true, true):
+            result = abs(entry.startOffset - lastOffset) <= abs(entry.endOffset - lastOffset) ? early : late
+        case (true, false): result = early
+        case (false, true): result = late
+        case (false, false): result = early  // skipped hour: read with the offset before the jump
+        }
+        // mktime keeps the offset it applied, which for a skipped time is not the one in force.
+        lastOffset = naive - result
+        return result
     }
 
     /// UTC offset (seconds east) in force at an epoch time, like `localtime_r(...).tm_gmtoff`.
@@ -120,19 +142,12 @@ struct LocalTimeConverter {
         return cachedOffset
     }
 
-    /// The offset if it is the same all day long, nil on days with a transition.
-    private static func uniformOffset(day: Int) -> Int? {
+    private static func dayEntry(_ day: Int) -> DayEntry {
         let naiveStart = day * 86_400
         let naiveEnd = naiveStart + 86_399
-        let start = mktimeNaive(naiveStart)
-        let end = mktimeNaive(naiveEnd)
-        let startOffset = naiveStart - start
-        let endOffset = naiveEnd - end
-        guard startOffset == endOffset,
-              offset(at: start) == startOffset,
-              offset(at: end) == endOffset
-        else { return nil }
-        return startOffset
+        return DayEntry(day: day,
+                        startOffset: naiveStart - mktimeNaive(naiveStart),
+                        endOffset: naiveEnd - mktimeNaive(naiveEnd))
     }
 
     static func offset(at epoch: Int) -> Int {
@@ -165,6 +180,6 @@ struct LocalTimeConverter {
         #else
         clock_gettime(CLOCK_REALTIME, &spec)
         #endif
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
     }
 }

@@ -1,0 +1,106 @@
+/// `Jun 21 16:47:46`, `Sun Jun 21 16:47:46.123 2005`: the BSD syslog / asctime template
+/// `(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?`, matched case-insensitively.
+enum FastSyslogDate {
+    static func parse(_ scan: inout ByteScan, at start: Int, matcher: FastDateMatcher) -> (end: Int, fields: DateFields)? {
+        // (?:(?P<a>mon|...|sun) )?  -- with the weekday first, then without.
+        let hasWeekday = DateNames.weekdayNumber(scan.at(start), scan.at(start + 1), scan.at(start + 2)) != nil
+            && scan.at(start + 3) == 0x20
+        if hasWeekday, let found = afterWeekday(&scan, at: start + 4, matcher: matcher) { return found }
+        return afterWeekday(&scan, at: start, matcher: matcher)
+    }
+
+    /// The regex's first choice at every step for the plain shape `Mmm dd hh:mm:ss` (day `dd`,
+    /// ` d` or `0d`): when it succeeds it is the match; nil sends the caller to `parse`.
+    @inline(__always)
+    static func quick(_ scan: inout ByteScan, at start: Int, matcher: FastDateMatcher) -> (end: Int, fields: DateFields)? {
+        guard let month = DateNames.monthNumber(scan.at(start), scan.at(start + 1), scan.at(start + 2)),
+              scan.at(start + 3) == 0x20,
+              let day = ByteScan.plainDay(scan.at(start + 4), scan.at(start + 5)),
+              scan.at(start + 6) == 0x20,
+              let hour = scan.plainTwoDigits(start + 7, firstMax: 0x32), scan.at(start + 9) == 0x3A,
+              let minute = scan.plainTwoDigits(start + 10, firstMax: 0x35), scan.at(start + 12) == 0x3A,
+              let second = scan.plainTwoDigits(start + 13, firstMax: 0x35),
+              let tail = tail(&scan, at: start + 15, matcher: matcher)
+        else { return nil }
+        var fields = DateFields()
+        fields.month = month
+        fields.day = day
+        fields.hour = hour
+        fields.minute = minute
+        fields.second = second
+        fields.microsecond = tail.microsecond
+        fields.year = tail.year
+        return (tail.end, fields)
+    }
+
+    @inline(__always)
+    private static func afterWeekday(_ scan: inout ByteScan, at index: Int, matcher: FastDateMatcher) -> (end: Int, fields: DateFields)? {
+        guard let month = DateNames.monthNumber(scan.at(index), scan.at(index + 1), scan.at(index + 2)),
+              scan.at(index + 3) == 0x20
+        else { return nil }
+        let days = scan.dayChoices(index + 4)
+        for dayIndex in 0..<days.count {
+            let day = days[dayIndex]
+            // " " then the optional space of %k.
+            guard scan.at(day.end) == 0x20 else { continue }
+            var hourStarts = Choices()
+            if scan.at(day.end + 1) == 0x20 { hourStarts.add(day.end + 2) }
+            hourStarts.add(day.end + 1)
+            for hourStartIndex in 0..<hourStarts.count {
+                // %k: [0-2]?\d
+                let hours = scan.twoDigitChoices(hourStarts[hourStartIndex].end, optionalFirstMax: 0x32)
+                for hourIndex in 0..<hours.count {
+                    let hour = hours[hourIndex]
+                    guard scan.at(hour.end) == 0x3A else { continue }
+                    let minutes = scan.twoDigitChoices(hour.end + 1, optionalFirstMax: 0x35)
+                    for minuteIndex in 0..<minutes.count {
+                        let minute = minutes[minuteIndex]
+                        guard scan.at(minute.end) == 0x3A else { continue }
+                        let seconds = scan.twoDigitChoices(minute.end + 1, optionalFirstMax: 0x35, alternativeFirst: 0x36, alternativeSecondMax: 0x31)
+                        for secondIndex in 0..<seconds.count {
+                            let second = seconds[secondIndex]
+                            if let tail = self.tail(&scan, at: second.end, matcher: matcher) {
+                                var fields = DateFields()
+                                fields.month = month
+                                fields.day = day.value
+                                fields.hour = hour.value
+                                fields.minute = minute.value
+                                fields.second = second.value
+                                fields.microsecond = tail.microsecond
+                                fields.year = tail.year
+                                return (tail.end, fields)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
+    /// `(?:\.(?P<f>[0-9]{1,6}))?(?: (?P<Y>%ExY))?` and the word end after it.
+    @inline(__always)
+    private static func tail(_ scan: inout ByteScan, at index: Int, matcher: FastDateMatcher) -> (end: Int, microsecond: Int, year: Int?)? {
+        if scan.at(index) == 0x2E {
+            var length = scan.digitRun(index + 1, limit: 6)
+            while length > 0 {
+                let fractionEnd = index + 1 + length
+                if let found = year(&scan, at: fractionEnd, matcher: matcher) {
+                    return (found.end, scan.microseconds(index + 1, length: length), found.year)
+                }
+                length -= 1
+            }
+        }
+        if let found = year(&scan, at: index, matcher: matcher) { return (found.end, 0, found.year) }
+        return nil
+    }
+
+    @inline(__always)
+    private static func year(_ scan: inout ByteScan, at index: Int, matcher: FastDateMatcher) -> (end: Int, year: Int?)? {
+        if scan.at(index) == 0x20, let year = matcher.exactYear(&scan, at: index + 1), scan.wordEndsAt(index + 5) {
+            return (index + 5, year)
+        }
+        if scan.wordEndsAt(index) { return (index, nil) }
+        return nil
+    }
+}
