@@ -4,33 +4,43 @@
 /// regex, with the same captures, as trying them one by one would.
 final class CombinedRegex {
     let pattern: Pattern
-    /// Per alternative: the group that marks it, and its named groups under their own names.
+    /// For each alternative, in order: the failregex it stands for, the group marking it,
+    /// and where its groups land among the capture slots.
+    let indices: [Int]
     let markers: [Int]
+    let maps: [GroupMap]
+    /// The groups of each alternative under their own names, for inspection.
     let groups: [[(name: String, number: Int)]]
 
-    init?(_ regexes: [FilterRegex]) {
-        guard regexes.count > 1, regexes.allSatisfy({ $0.pattern.isAnchored }) else { return nil }
+    /// - Parameter indices: which of `regexes` to combine, in order (all when nil).
+    init?(_ regexes: [FilterRegex], indices: [Int]? = nil, slots: CaptureSlots? = nil) {
+        let indices = indices ?? Array(regexes.indices)
+        guard indices.count > 1, indices.allSatisfy({ regexes[$0].pattern.isAnchored }) else { return nil }
         var branches: [String] = []
-        for (index, regex) in regexes.enumerated() {
-            guard let renamed = CombinedRegex.renameGroups(regex.pattern.source, suffix: "__\(index)") else { return nil }
-            branches.append("(?<bailiff__alt\(index)>)(?:" + renamed + ")")
+        for (position, index) in indices.enumerated() {
+            guard let renamed = CombinedRegex.renameGroups(regexes[index].pattern.source, suffix: "__\(position)") else { return nil }
+            branches.append("(?<bailiff__alt\(position)>)(?:" + renamed + ")")
         }
         // Every branch is anchored; say so up front, or PCRE2 retries each start position.
         guard let combined = try? Pattern(pcre2: "\\A(?:" + branches.joined(separator: "|") + ")") else { return nil }
         pattern = combined
-        var markers: [Int] = []
-        var groups: [[(name: String, number: Int)]] = Array(repeating: [], count: regexes.count)
+        var markers = [Int](repeating: -1, count: indices.count)
+        var groups: [[(name: String, number: Int)]] = Array(repeating: [], count: indices.count)
         for (name, number) in combined.namedGroups {
-            if name.hasPrefix("bailiff__alt"), let index = Int(name.dropFirst(12)) {
-                if markers.count <= index { markers += Array(repeating: -1, count: index + 1 - markers.count) }
-                markers[index] = number
-            } else if let (original, index) = CombinedRegex.splitSuffix(name) {
-                groups[index].append((original, number))
+            if name.hasPrefix("bailiff__alt"), let position = Int(name.dropFirst(12)), position < markers.count {
+                markers[position] = number
+            } else if let (original, position) = CombinedRegex.splitSuffix(name), position < groups.count {
+                groups[position].append((original, number))
             }
         }
-        guard markers.count == regexes.count, !markers.contains(-1) else { return nil }
+        guard !markers.contains(-1) else { return nil }
+        self.indices = indices
         self.markers = markers
         self.groups = groups
+        let slots = slots ?? CaptureSlots()
+        maps = indices.enumerated().map { position, index in
+            GroupMap(groups: groups[position], alternates: regexes[index].alternates, slots: slots)
+        }
     }
 
     /// `user__3` → ("user", 3).
@@ -43,7 +53,7 @@ final class CombinedRegex {
         return (String(characters[..<(cut - 2)]), index)
     }
 
-    /// The alternative that matched in the last successful match.
+    /// The position of the alternative that matched in the last successful match.
     func matchedAlternative(_ scratch: MatchScratch) -> Int? {
         markers.firstIndex { scratch.range(ofGroup: $0) != nil }
     }
@@ -114,5 +124,62 @@ final class CombinedRegex {
             out.append(bytes[index]); index += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Chooses, from the first byte of a line, the failregexes that could match it at all,
+/// already combined: a line starting with "F" only meets the regexes that can start with
+/// "F". Exact because every regex is anchored at the start, and candidates keep their order.
+final class FailregexDispatch {
+    enum Route {
+        /// No failregex can match a line starting with this byte.
+        case none
+        case single(Int)
+        case combined(CombinedRegex)
+    }
+
+    private let routeOfByte: [Int]
+    private let routes: [Route]
+
+    init?(_ regexes: [FilterRegex], slots: CaptureSlots) {
+        guard regexes.count > 1, regexes.allSatisfy({ $0.pattern.isAnchored }) else { return nil }
+        // What each regex can start with, studied on the pattern without its leading "^".
+        let starts: [[Bool]?] = regexes.map { regex in
+            let source = regex.pattern.source
+            guard source.hasPrefix("^"), !source.contains("(?i") else { return nil }
+            return Pattern.startingBytes(of: String(source.dropFirst()))
+        }
+        var routeOfByte = [Int](repeating: 0, count: 256)
+        var routes: [Route] = []
+        var routeOfCandidates: [[Int]: Int] = [:]
+        for byte in 0..<256 {
+            // Bytes of multi-byte characters are matched by the Unicode patterns: no shortcut.
+            let candidates = regexes.indices.filter { index in
+                byte >= 0x80 || (starts[index]?[byte] ?? true)
+            }
+            if let existing = routeOfCandidates[candidates] { routeOfByte[byte] = existing; continue }
+            let route: Route
+            switch candidates.count {
+            case 0: route = .none
+            case 1: route = .single(candidates[0])
+            default:
+                guard let combined = CombinedRegex(regexes, indices: candidates, slots: slots) else { return nil }
+                route = .combined(combined)
+            }
+            routes.append(route)
+            routeOfCandidates[candidates] = routes.count - 1
+            routeOfByte[byte] = routes.count - 1
+        }
+        self.routeOfByte = routeOfByte
+        self.routes = routes
+    }
+
+    @inline(__always)
+    func route(forFirstByte byte: UInt8) -> Route { routes[routeOfByte[Int(byte)]] }
+
+    /// The alternation over every regex (used for lines that do not start with ASCII).
+    var everything: CombinedRegex? {
+        if case .combined(let combined) = route(forFirstByte: 0xC3) { return combined }
+        return nil
     }
 }

@@ -31,12 +31,13 @@ public final class FilterProcessor {
     public let ignoreregexes: [FilterRegex]
     public let dates: DateDetector
     /// The failregexes as one alternation, when that is exact (see CombinedRegex).
-    let combined: CombinedRegex?
+    let dispatch: FailregexDispatch?
+    /// The single alternation the failregexes run as, if they do (for `--show-regexes`).
+    public var combinedPatternSource: String? { dispatch?.everything?.pattern.source }
     /// Capture names as slots, and where each regex's groups land.
     let slots = CaptureSlots()
     let prefMap: GroupMap?
     let failMaps: [GroupMap]
-    let combinedMaps: [GroupMap]
     let maxLines: Int
     let scratch = MatchScratch()
     let clock: @Sendable () -> Double
@@ -77,15 +78,10 @@ public final class FilterProcessor {
             fails.append(compiled)
         }
         failregexes = fails
-        combined = definition.maxlines <= 1 ? CombinedRegex(fails) : nil
         let slots = self.slots
+        dispatch = definition.maxlines <= 1 ? FailregexDispatch(fails, slots: slots) : nil
         prefMap = prefregex.map { GroupMap(groups: $0.groups, alternates: $0.alternates, slots: slots) }
         failMaps = fails.map { GroupMap(groups: $0.groups, alternates: $0.alternates, slots: slots) }
-        combinedMaps = combined.map { combined in
-            combined.groups.enumerated().map { index, groups in
-                GroupMap(groups: groups, alternates: fails[index].alternates, slots: slots)
-            }
-        } ?? []
         var ignores: [FilterRegex] = []
         for regex in definition.ignoreregex { ignores.append(try FilterRegex(regex, multiline: multiline, useDNS: useDNS)) }
         ignoreregexes = ignores
@@ -223,14 +219,27 @@ public final class FilterProcessor {
     /// The first failregex matching `subject` (its captures written to `values`); nil when a
     /// limit was hit.
     private func firstFailregex(in subject: [UInt8], into values: inout [String?]) -> Int?? {
-        if let combined {
-            switch subject.withUnsafeBytes({ scratch.match(combined.pattern, in: $0, ascii: bufferIsASCII) }) {
-            case .matched:
-                guard let index = combined.matchedAlternative(scratch) else { return .some(nil) }
-                combinedMaps[index].read(scratch, into: &values)
-                return .some(index)
-            case .limitExceeded: return nil
-            default: return .some(nil)
+        if let dispatch {
+            switch dispatch.route(forFirstByte: subject.first ?? 0x0A) {
+            case .none:
+                return .some(nil)
+            case .single(let index):
+                switch subject.withUnsafeBytes({ scratch.match(failregexes[index].pattern, in: $0, ascii: bufferIsASCII) }) {
+                case .matched:
+                    failMaps[index].read(scratch, into: &values)
+                    return .some(index)
+                case .limitExceeded: return nil
+                default: return .some(nil)
+                }
+            case .combined(let combined):
+                switch subject.withUnsafeBytes({ scratch.match(combined.pattern, in: $0, ascii: bufferIsASCII) }) {
+                case .matched:
+                    guard let position = combined.matchedAlternative(scratch) else { return .some(nil) }
+                    combined.maps[position].read(scratch, into: &values)
+                    return .some(combined.indices[position])
+                case .limitExceeded: return nil
+                default: return .some(nil)
+                }
             }
         }
         for (index, regex) in failregexes.enumerated() {

@@ -100,6 +100,42 @@ public final class Pattern: @unchecked Sendable {
         namedGroups.filter { $0.name == name }.map(\.number)
     }
 
+    /// The bytes a match of `source` can start with, as a 256-entry table; nil when PCRE2
+    /// cannot tell (the pattern may start with anything, or match the empty string).
+    /// `source` must not be anchored: PCRE2 only studies start bytes for floating patterns.
+    static func startingBytes(of source: String) -> [Bool]? {
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let probe: OpaquePointer? = source.utf8CString.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buf.count) { ptr in
+                pcre2_compile_8(ptr, buf.count - 1, 0, &errorCode, &errorOffset, nil)
+            }
+        }
+        guard let probe else { return nil }
+        defer { pcre2_code_free_8(probe) }
+        var type: UInt32 = 0
+        pcre2_pattern_info_8(probe, UInt32(PCRE2_INFO_FIRSTCODETYPE), &type)
+        var table = [Bool](repeating: false, count: 256)
+        if type == 1 {
+            var unit: UInt32 = 0
+            pcre2_pattern_info_8(probe, UInt32(PCRE2_INFO_FIRSTCODEUNIT), &unit)
+            guard unit < 128 else { return nil }
+            // PCRE2 folds classes such as [Bb] into a caseless unit without saying so:
+            // allow both cases of a letter.
+            table[Int(unit)] = true
+            let scalar = Character(Unicode.Scalar(UInt8(unit)))
+            for other in [scalar.lowercased(), scalar.uppercased()] {
+                if let ascii = other.first?.asciiValue { table[Int(ascii)] = true }
+            }
+            return table
+        }
+        var bitmap: UnsafePointer<UInt8>?
+        pcre2_pattern_info_8(probe, UInt32(PCRE2_INFO_FIRSTBITMAP), &bitmap)
+        guard type == 0, let bitmap else { return nil }
+        for byte in 0..<256 where bitmap[byte >> 3] & (1 << (byte & 7)) != 0 { table[byte] = true }
+        return table
+    }
+
     static func errorMessage(_ code: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         let length = pcre2_get_error_message_8(code, &buffer, buffer.count)

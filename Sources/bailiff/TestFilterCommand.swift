@@ -51,6 +51,7 @@ struct TestFilterCommand: ParsableCommand {
             if let prefregex = processor.prefregex { print("prefregex: \(prefregex.pattern.source)") }
             for (index, regex) in processor.failregexes.enumerated() { print("failregex \(index + 1): \(regex.pattern.source)") }
             for (index, regex) in processor.ignoreregexes.enumerated() { print("ignoreregex \(index + 1): \(regex.pattern.source)") }
+            if let combined = processor.combinedPatternSource { print("combined: \(combined)") }
             return
         }
         var summary = FilterSummary(definition: definition)

@@ -24,12 +24,28 @@ import Testing
             #"^other <F-USER>\w+</F-USER> <HOST>$"#,
         ])
         let processor = try FilterProcessor(definition: definition, clock: { 0 })
-        #expect(processor.combined != nil)
+        #expect(processor.dispatch != nil)
         let first = processor.process(line: "fail bob from 192.0.2.1", time: 0)
         #expect(first.outcome == .matched(0))
         #expect(first.failures.first?.captures["user"] == "bob")
         let third = processor.process(line: "other eve 192.0.2.2", time: 0)
         #expect(third.outcome == .matched(2))
         #expect(third.failures.first?.captures["user"] == "eve")
+    }
+
+    @Test func firstByteDispatchKeepsEveryPossibleRegex() throws {
+        let definition = FilterDefinition.literal(failregex: [
+            #"^[Bb]ad password from <HOST>$"#,
+            #"^(?:bad|worse) user from <HOST>$"#,
+            #"^\s*odd <HOST>$"#,
+        ])
+        let processor = try FilterProcessor(definition: definition, clock: { 0 })
+        #expect(processor.dispatch != nil)
+        #expect(processor.process(line: "Bad password from 192.0.2.1", time: 0).outcome == .matched(0))
+        #expect(processor.process(line: "bad password from 192.0.2.1", time: 0).outcome == .matched(0))
+        #expect(processor.process(line: "bad user from 192.0.2.1", time: 0).outcome == .matched(1))
+        #expect(processor.process(line: "  odd 192.0.2.1", time: 0).outcome == .matched(2))
+        #expect(processor.process(line: "zzz 192.0.2.1", time: 0).outcome == .missed)
+        #expect(processor.process(line: "ébad password from 192.0.2.1", time: 0).outcome == .missed)
     }
 }
