@@ -1,14 +1,16 @@
 import BailiffConfig
 
-/// One compiled filter regex (prefregex, failregex or ignoreregex) with the group
-/// numbers the engine reads, looked up once at compile time.
+/// One compiled filter regex (prefregex, failregex or ignoreregex) and its named groups.
 public final class FilterRegex: @unchecked Sendable {
     public let original: String
     public let location: SourceLocation
     public let pattern: Pattern
     /// Every named group, for capturing values (`user`, `alt_user`, ...).
     let groups: [(name: String, number: Int)]
-    let ip4: [Int], ip6: [Int], dns: [Int], fid: [Int], cidr: [Int], mlfid: [Int], content: [Int]
+    /// Groups of the `<F-CONTENT>` capture (prefregex).
+    let content: [Int]
+    /// Whether the regex can name a failure by itself (an address, host or id group).
+    let hasFailureID: Bool
     let skipLineGroups: [Int]
     /// `alt_NAME[_N]` groups that fill `NAME` when it is empty.
     let alternates: [(group: String, target: String)]
@@ -23,12 +25,7 @@ public final class FilterRegex: @unchecked Sendable {
             throw ConfigError("invalid regex (\(error.reason) at offset \(error.offset)): \(definition.text)", at: definition.location)
         }
         groups = pattern.namedGroups
-        ip4 = pattern.groupNumbers(named: "ip4")
-        ip6 = pattern.groupNumbers(named: "ip6")
-        dns = pattern.groupNumbers(named: "dns")
-        fid = pattern.groupNumbers(named: "fid")
-        cidr = pattern.groupNumbers(named: "cidr")
-        mlfid = pattern.groupNumbers(named: "mlfid")
+        hasFailureID = pattern.namedGroups.contains { ["ip4", "ip6", "dns", "fid", "mlfid"].contains($0.name) }
         content = pattern.groupNumbers(named: "content")
         skipLineGroups = groups.filter { $0.name.hasPrefix("skiplines") }.map(\.number)
         var alternates: [(String, String)] = []
@@ -41,25 +38,5 @@ public final class FilterRegex: @unchecked Sendable {
             alternates.append((name, FilterTags.groupName(forTag: target)))
         }
         self.alternates = alternates.sorted { $0.0 < $1.0 }
-    }
-
-    /// Whether the regex can name a failure by itself (an address, host or id group).
-    var hasFailureID: Bool { !(ip4.isEmpty && ip6.isEmpty && dns.isEmpty && fid.isEmpty && mlfid.isEmpty) }
-
-    /// The named groups of the last match, with alternates merged in (empty values dropped
-    /// only where fail2ban drops them: unset groups).
-    func captures(_ scratch: MatchScratch) -> [String: String] {
-        FilterRegex.captures(scratch, groups: groups, alternates: alternates)
-    }
-
-    static func captures(_ scratch: MatchScratch, groups: [(name: String, number: Int)], alternates: [(group: String, target: String)]) -> [String: String] {
-        var values: [String: String] = [:]
-        for (name, number) in groups where !name.hasPrefix("skiplines") {
-            if let value = scratch.string(ofGroup: number) { values[name] = value }
-        }
-        for (group, target) in alternates {
-            if let value = values[group], !value.isEmpty, (values[target] ?? "").isEmpty { values[target] = value }
-        }
-        return values
     }
 }
