@@ -201,7 +201,7 @@ public final class FilterProcessor {
         result.outcome = .matched(index)
         let data: FailureData
         if let mlfid = values[CaptureSlots.mlfid] {
-            data = mergeMultiLine(mlfid, values: values, matchedLines: matchedLines)
+            data = mergeMultiLine(mlfid, values: &values, matchedLines: matchedLines)
             if data.isSet(CaptureSlots.nofail) { return result }
         } else {
             data = FailureData(values: values)
@@ -290,19 +290,21 @@ public final class FilterProcessor {
     }
 
     /// fail2ban's merge of a line into the state of its multi-line id.
-    private func mergeMultiLine(_ mlfid: String, values: [String?], matchedLines: MatchedLines) -> FailureData {
+    private func mergeMultiLine(_ mlfid: String, values: inout [String?], matchedLines: MatchedLines) -> FailureData {
         let now = clock()
         let cached = multiLineCache.get(mlfid, now: now)
-        var fail = FailureData(values: values)
         var flags = 0
         let nofailFlag = 1, forgetFlag = 2, cachedNofailFlag = 4, gainedFlag = 8
-        if fail.isSet(CaptureSlots.mlfgained) {
+        func isSet(_ slot: Int) -> Bool { !(values[slot] ?? "").isEmpty }
+        if isSet(CaptureSlots.mlfgained) {
             flags |= gainedFlag | nofailFlag
-            if !fail.isSet(CaptureSlots.nofail) { fail.values[CaptureSlots.nofail] = fail.values[CaptureSlots.mlfgained] }
-        } else if fail.isSet(CaptureSlots.nofail) {
+            if !isSet(CaptureSlots.nofail) { values[CaptureSlots.nofail] = values[CaptureSlots.mlfgained] }
+        } else if isSet(CaptureSlots.nofail) {
             flags |= nofailFlag
         }
-        if let forget = fail.take(CaptureSlots.mlfforget), !forget.isEmpty { flags |= forgetFlag }
+        if isSet(CaptureSlots.mlfforget) { flags |= forgetFlag }
+        values[CaptureSlots.mlfforget] = nil
+        let fail: FailureData
         var users: Set<String>?
         if let cached {
             users = cached.addUser(values[CaptureSlots.user])
@@ -312,15 +314,18 @@ public final class FilterProcessor {
             if flags & cachedNofailFlag == 0, !cached.pending { cached.matches.removeAll() }
             // A line naming an address replaces the connection's address as a whole, so an
             // IPv6 peer never inherits an IPv4 address cached for the same id.
-            if fail.values[CaptureSlots.ip4] != nil || fail.values[CaptureSlots.ip6] != nil || fail.values[CaptureSlots.dns] != nil {
+            if values[CaptureSlots.ip4] != nil || values[CaptureSlots.ip6] != nil || values[CaptureSlots.dns] != nil {
                 for slot in [CaptureSlots.ip4, CaptureSlots.ip6, CaptureSlots.dns, CaptureSlots.cidr] { cached.values[slot] = nil }
             }
-            for (slot, value) in fail.values.enumerated() where value != nil { cached.values[slot] = value }
+            for (slot, value) in values.enumerated() where value != nil { cached.values[slot] = value }
             fail = cached
             if flags & forgetFlag != 0 { multiLineCache.remove(mlfid) }
-        } else if flags & forgetFlag == 0 {
-            users = fail.addUser(values[CaptureSlots.user])
-            multiLineCache.set(mlfid, fail, now: now)
+        } else {
+            fail = FailureData(values: values)
+            if flags & forgetFlag == 0 {
+                users = fail.addUser(values[CaptureSlots.user])
+                multiLineCache.set(mlfid, fail, now: now)
+            }
         }
         let wasPending = fail.pending
         fail.pending = false
