@@ -31,35 +31,17 @@ enum FastISODate {
                     timeStarts.add(day.end + 1)
                 }
                 for timeIndex in 0..<timeStarts.count {
-                    // %H: [0-1]?\d|2[0-3]
-                    let hours = scan.twoDigitChoices(timeStarts[timeIndex].end, optionalFirstMax: 0x31, alternativeFirst: 0x32, alternativeSecondMax: 0x33)
-                    for hourIndex in 0..<hours.count {
-                        let hour = hours[hourIndex]
-                        guard scan.at(hour.end) == 0x3A else { continue }
-                        let minutes = scan.twoDigitChoices(hour.end + 1, optionalFirstMax: 0x35)
-                        for minuteIndex in 0..<minutes.count {
-                            let minute = minutes[minuteIndex]
-                            guard scan.at(minute.end) == 0x3A else { continue }
-                            let seconds = scan.twoDigitChoices(minute.end + 1, optionalFirstMax: 0x35, alternativeFirst: 0x36, alternativeSecondMax: 0x31)
-                            for secondIndex in 0..<seconds.count {
-                                let second = seconds[secondIndex]
-                                if let tail = tail(&scan, at: second.end) {
-                                    var fields = DateFields()
-                                    fields.year = year
-                                    fields.month = month.value
-                                    fields.day = day.value
-                                    fields.hour = hour.value
-                                    fields.minute = minute.value
-                                    fields.second = second.value
-                                    fields.microsecond = tail.microsecond
-                                    if let zone = tail.zone {
-                                        if zone == Int.min { fields.invalid = true } else { fields.zoneMinutes = zone }
-                                    }
-                                    return (tail.end, fields)
-                                }
-                            }
-                        }
-                    }
+                    guard let time = scan.clockTime(at: timeStarts[timeIndex].end, hours: .hour24, rest: { tail(&$0, at: $1) }) else { continue }
+                    var fields = DateFields()
+                    fields.year = year
+                    fields.month = month.value
+                    fields.day = day.value
+                    fields.hour = time.hour
+                    fields.minute = time.minute
+                    fields.second = time.second
+                    fields.microsecond = time.rest.microsecond
+                    fields.applyZone(time.rest.zone)
+                    return (time.rest.end, fields)
                 }
             }
         }
@@ -92,9 +74,7 @@ enum FastISODate {
         fields.minute = minute
         fields.second = second
         fields.microsecond = tail.microsecond
-        if let zone = tail.zone {
-            if zone == Int.min { fields.invalid = true } else { fields.zoneMinutes = zone }
-        }
+        fields.applyZone(tail.zone)
         return (tail.end, fields)
     }
 
@@ -118,18 +98,7 @@ enum FastISODate {
     /// `(?:[.,](?P<f>[0-9]{1,6}))?(?:\s*(?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?))?` and the word end.
     @inline(__always)
     private static func tail(_ scan: inout ByteScan, at index: Int) -> (end: Int, microsecond: Int, zone: Int?)? {
-        let mark = scan.at(index)
-        if mark == 0x2E || mark == 0x2C {
-            var length = scan.digitRun(index + 1, limit: 6)
-            while length > 0 {
-                if let found = zone(&scan, at: index + 1 + length) {
-                    return (found.end, scan.microseconds(index + 1, length: length), found.zone)
-                }
-                length -= 1
-            }
-        }
-        if let found = zone(&scan, at: index) { return (found.end, 0, found.zone) }
-        return nil
+        scan.fractionThenZone(at: index, marks: (0x2E, 0x2C)) { zone(&$0, at: $1) }
     }
 
     @inline(__always)

@@ -47,32 +47,16 @@ enum FastSyslogDate {
             if scan.at(day.end + 1) == 0x20 { hourStarts.add(day.end + 2) }
             hourStarts.add(day.end + 1)
             for hourStartIndex in 0..<hourStarts.count {
-                // %k: [0-2]?\d
-                let hours = scan.twoDigitChoices(hourStarts[hourStartIndex].end, optionalFirstMax: 0x32)
-                for hourIndex in 0..<hours.count {
-                    let hour = hours[hourIndex]
-                    guard scan.at(hour.end) == 0x3A else { continue }
-                    let minutes = scan.twoDigitChoices(hour.end + 1, optionalFirstMax: 0x35)
-                    for minuteIndex in 0..<minutes.count {
-                        let minute = minutes[minuteIndex]
-                        guard scan.at(minute.end) == 0x3A else { continue }
-                        let seconds = scan.twoDigitChoices(minute.end + 1, optionalFirstMax: 0x35, alternativeFirst: 0x36, alternativeSecondMax: 0x31)
-                        for secondIndex in 0..<seconds.count {
-                            let second = seconds[secondIndex]
-                            if let tail = self.tail(&scan, at: second.end, matcher: matcher) {
-                                var fields = DateFields()
-                                fields.month = month
-                                fields.day = day.value
-                                fields.hour = hour.value
-                                fields.minute = minute.value
-                                fields.second = second.value
-                                fields.microsecond = tail.microsecond
-                                fields.year = tail.year
-                                return (tail.end, fields)
-                            }
-                        }
-                    }
-                }
+                guard let time = scan.clockTime(at: hourStarts[hourStartIndex].end, hours: .spacePadded, rest: { tail(&$0, at: $1, matcher: matcher) }) else { continue }
+                var fields = DateFields()
+                fields.month = month
+                fields.day = day.value
+                fields.hour = time.hour
+                fields.minute = time.minute
+                fields.second = time.second
+                fields.microsecond = time.rest.microsecond
+                fields.year = time.rest.year
+                return (time.rest.end, fields)
             }
         }
         return nil
