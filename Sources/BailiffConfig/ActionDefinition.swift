@@ -42,7 +42,7 @@ public struct ActionLoader: Sendable {
         }
         parameters["actname"] = actname
 
-        let reader = DefinitionReader(store: store, unitName: unit, configOptions: ActionDefinition.commandOptions)
+        let reader = DefinitionReader(store: store, configOptions: ActionDefinition.commandOptions)
         let result = try reader.resolve(parameters: parameters, jailOptions: jailOptions, ignore: ActionDefinition.runtimeTags)
         var commands = OrderedDictionary<String, String>()
         var initOptions = OrderedDictionary<String, String>()

@@ -55,13 +55,6 @@ public struct ConfigStore: Sendable {
         sections[section].map { Array($0.keys) } ?? []
     }
 
-    /// Options visible in a section: its own and those of `[DEFAULT]`.
-    public func visibleOptions(_ section: String) -> [String] {
-        var names = OrderedSet(defaults.keys)
-        for name in ownOptions(section) { names.append(name) }
-        return Array(names)
-    }
-
     /// The raw (uninterpolated) value as a section sees it.
     public func raw(_ section: String, _ option: String, vars: [String: String] = [:]) -> RawValue? {
         if let value = vars[option] { return RawValue(value, at: SourceLocation(file: "(parameter)", line: 0)) }

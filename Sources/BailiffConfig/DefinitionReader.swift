@@ -6,7 +6,6 @@ import OrderedCollections
 /// among the options, the file's other options and other sections (`<lt_file/x>`).
 struct DefinitionReader {
     let store: ConfigStore
-    let unitName: String
     /// The options fail2ban reads from `[Definition]` for this kind of file.
     let configOptions: [String]
 

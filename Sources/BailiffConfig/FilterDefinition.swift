@@ -51,7 +51,7 @@ public struct FilterLoader: Sendable {
         if parameters["logtype"] == nil, store.sections["Definition"]?["logtype"] == nil {
             parameters["logtype"] = backend.hasPrefix("systemd") ? "journal" : "file"
         }
-        let reader = DefinitionReader(store: store, unitName: unit, configOptions: FilterDefinition.configOptions)
+        let reader = DefinitionReader(store: store, configOptions: FilterDefinition.configOptions)
         let result = try reader.resolve(parameters: parameters, jailOptions: jailOptions)
         let options = result.combined
 

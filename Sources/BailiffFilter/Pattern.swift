@@ -34,9 +34,6 @@ public final class Pattern: @unchecked Sendable {
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// `^` and `$` also match at inner line breaks (multi-line filters).
         public static let multiline = Options(rawValue: 1)
-        public static let caseless = Options(rawValue: 2)
-        /// Allow the same group name more than once.
-        public static let duplicateNames = Options(rawValue: 4)
     }
 
     /// Compiles a pattern written in Python's `re` dialect.
@@ -47,36 +44,18 @@ public final class Pattern: @unchecked Sendable {
     public init(pcre2 pattern: String, options: Options = []) throws(PatternError) {
         // UTF + UCP make \w, \s, \d and \b Unicode-aware as in Python 3; MATCH_INVALID_UTF
         // lets arbitrary log bytes be matched without a validity check per line.
-        var flags = UInt32(PCRE2_UTF) | UInt32(PCRE2_UCP) | UInt32(PCRE2_MATCH_INVALID_UTF)
-        if options.contains(.multiline) { flags |= UInt32(PCRE2_MULTILINE) }
-        if options.contains(.caseless) { flags |= UInt32(PCRE2_CASELESS) }
-        if options.contains(.duplicateNames) { flags |= UInt32(PCRE2_DUPNAMES) }
-        var errorCode: Int32 = 0
-        var errorOffset: Int = 0
+        let byteFlags: UInt32 = options.contains(.multiline) ? UInt32(PCRE2_MULTILINE) : 0
+        let flags = byteFlags | UInt32(PCRE2_UTF) | UInt32(PCRE2_UCP) | UInt32(PCRE2_MATCH_INVALID_UTF)
         let context = pcre2_compile_context_create_8(nil)
         defer { pcre2_compile_context_free_8(context) }
         pcre2_set_newline_8(context, UInt32(PCRE2_NEWLINE_LF))
-        let compiled: OpaquePointer? = pattern.utf8CString.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buf.count) { ptr in
-                pcre2_compile_8(ptr, buf.count - 1, flags, &errorCode, &errorOffset, context)
-            }
-        }
-        guard let compiled else {
+        let (unicode, errorCode, errorOffset) = Pattern.compile(pattern, flags: flags, context: context)
+        guard let compiled = unicode else {
             throw PatternError(pattern: pattern, offset: errorOffset, reason: Pattern.errorMessage(errorCode))
         }
         code = compiled
         source = pattern
-        var byteFlags: UInt32 = 0
-        if options.contains(.multiline) { byteFlags |= UInt32(PCRE2_MULTILINE) }
-        if options.contains(.caseless) { byteFlags |= UInt32(PCRE2_CASELESS) }
-        if options.contains(.duplicateNames) { byteFlags |= UInt32(PCRE2_DUPNAMES) }
-        var byteError: Int32 = 0
-        var byteOffset: Int = 0
-        let byteCode: OpaquePointer? = pattern.utf8.allSatisfy({ $0 < 0x80 }) ? pattern.utf8CString.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buf.count) { ptr in
-                pcre2_compile_8(ptr, buf.count - 1, byteFlags, &byteError, &byteOffset, context)
-            }
-        } : nil
+        let byteCode = pattern.utf8.allSatisfy({ $0 < 0x80 }) ? Pattern.compile(pattern, flags: byteFlags, context: context).code : nil
         if let byteCode { pcre2_jit_compile_8(byteCode, UInt32(PCRE2_JIT_COMPLETE)) }
         asciiCode = byteCode
         isJITCompiled = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
@@ -100,17 +79,22 @@ public final class Pattern: @unchecked Sendable {
         namedGroups.filter { $0.name == name }.map(\.number)
     }
 
+    private static func compile(_ pattern: String, flags: UInt32, context: OpaquePointer?) -> (code: OpaquePointer?, error: Int32, offset: Int) {
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let code: OpaquePointer? = pattern.utf8CString.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buf.count) { ptr in
+                pcre2_compile_8(ptr, buf.count - 1, flags, &errorCode, &errorOffset, context)
+            }
+        }
+        return (code, errorCode, errorOffset)
+    }
+
     /// The bytes a match of `source` can start with, as a 256-entry table; nil when PCRE2
     /// cannot tell (the pattern may start with anything, or match the empty string).
     /// `source` must not be anchored: PCRE2 only studies start bytes for floating patterns.
     static func startingBytes(of source: String) -> [Bool]? {
-        var errorCode: Int32 = 0
-        var errorOffset: Int = 0
-        let probe: OpaquePointer? = source.utf8CString.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buf.count) { ptr in
-                pcre2_compile_8(ptr, buf.count - 1, 0, &errorCode, &errorOffset, nil)
-            }
-        }
+        let probe = compile(source, flags: 0, context: nil).code
         guard let probe else { return nil }
         defer { pcre2_code_free_8(probe) }
         var type: UInt32 = 0
