@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "bailiff-conformance", targets: ["bailiff-conformance"]),
         .library(name: "BailiffConfig", targets: ["BailiffConfig"]),
         .library(name: "BailiffFilter", targets: ["BailiffFilter"]),
+        .library(name: "BailiffJournal", targets: ["BailiffJournal"]),
+        .library(name: "BailiffEngine", targets: ["BailiffEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,11 +41,15 @@ let package = Package(
             // on its state cost more than the matching they guard.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        .target(name: "BailiffJournal", dependencies: ["CSystemd"]),
+        .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal"]),
         .executableTarget(
             name: "bailiff",
             dependencies: [
                 "BailiffConfig",
                 "BailiffFilter",
+                "BailiffJournal",
+                "BailiffEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +63,8 @@ let package = Package(
         ),
         .testTarget(name: "BailiffConfigTests", dependencies: ["BailiffConfig"]),
         .testTarget(name: "BailiffFilterTests", dependencies: ["BailiffFilter", "BailiffConfig"]),
+        .testTarget(name: "BailiffJournalTests", dependencies: ["BailiffJournal"]),
+        .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// Failure windows and ban decisions.

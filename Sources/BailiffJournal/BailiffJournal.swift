@@ -1,0 +1,1 @@
+// The systemd journal reader and the cursor file.
