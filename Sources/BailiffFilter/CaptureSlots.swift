@@ -37,20 +37,21 @@ struct GroupMap {
         }
     }
 
-    /// Writes the groups that took part in the match into `values`; a group that did not
-    /// take part leaves the slot alone, so an address the prefregex captured survives a
-    /// failregex whose own address group was not used.
-    func read(_ scratch: MatchScratch, into values: inout [String?]) {
+    /// Records the groups that took part in the match, shifted by `offset` (where the
+    /// matched subject starts in the line buffer); a group that did not take part leaves
+    /// the slot alone, so an address the prefregex captured survives a failregex whose
+    /// own address group was not used.
+    func read(_ scratch: MatchScratch, offset: Int, into ranges: CaptureRanges) {
         for (slot, group) in pairs {
             guard let range = scratch.range(ofGroup: group) else { continue }
-            if CaptureSlots.flagSlots.contains(slot) {
-                values[slot] = range.isEmpty ? nil : "1"
+            if CaptureSlots.flagSlots.contains(slot), range.isEmpty {
+                ranges.unset(slot)
             } else {
-                values[slot] = scratch.string(ofGroup: group)
+                ranges.set(slot, (range.lowerBound + offset)..<(range.upperBound + offset))
             }
         }
-        for (from, to) in alternates {
-            if let value = values[from], !value.isEmpty, (values[to] ?? "").isEmpty { values[to] = value }
+        for (from, to) in alternates where ranges.isSet(from) && !ranges.isSet(to) {
+            ranges.set(to, ranges.range(from)!)
         }
     }
 }

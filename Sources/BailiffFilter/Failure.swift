@@ -79,6 +79,9 @@ struct MatchedLines {
         lines.append(line)
     }
 
+    /// Counts a line whose text is not kept.
+    mutating func appendWithoutText() { count += 1 }
+
     mutating func append(_ other: MatchedLines) {
         count += other.count
         lines += other.lines

@@ -15,7 +15,10 @@ public enum LineOutcome: Equatable, Sendable {
 
 public struct LineResult: Sendable {
     public var outcome: LineOutcome
-    public var failures: [Failure]
+    /// The failure the line completed, if any.
+    public var failure: Failure?
+    /// The failures of the line (none or one), for callers that iterate.
+    public var failures: [Failure] { failure.map { [$0] } ?? [] }
     /// The time taken from the line (or the entry), if any.
     public var time: Double?
 }
@@ -52,12 +55,16 @@ public final class FilterProcessor {
     private var lastDate: Double?
     private var multiLineCache = MultiLineCache(capacity: 100, lifetime: 300)
 
-    /// Reused buffers, so a line that matches nothing allocates nothing.
-    private var buffer: [UInt8] = []
-    private var contentBuffer: [UInt8] = []
-    private lazy var lineValues = [String?](repeating: nil, count: slots.count)
+    /// The current subject (the line without its date, and a newline), then, when the
+    /// prefregex content is not a suffix of it, a copy of that content. Every capture is
+    /// a range in here. Reused across lines: a line that matches nothing allocates nothing.
+    private let buffer = ByteBuffer()
+    private let ranges: CaptureRanges
     /// Whether the current line is pure ASCII (then the faster byte-mode patterns apply).
     private var bufferIsASCII = false
+    /// Whether failures carry the text of their lines (`Failure.lines`). Counting tools
+    /// that never read them turn this off and save a String per matched line.
+    public var keepsMatchedLines = true
 
     /// - Parameter clock: "now", for undated lines and the multi-line cache.
     public init(definition: FilterDefinition, logTimeZone: String? = nil, clock: @escaping @Sendable () -> Double) throws(ConfigError) {
@@ -85,6 +92,7 @@ public final class FilterProcessor {
         var ignores: [FilterRegex] = []
         for regex in definition.ignoreregex { ignores.append(try FilterRegex(regex, multiline: multiline, useDNS: useDNS)) }
         ignoreregexes = ignores
+        ranges = CaptureRanges(count: slots.count)
         do {
             dates = try DateDetector(datePattern: definition.datepattern, logTimeZone: logTimeZone, now: clock)
         } catch {
@@ -102,18 +110,26 @@ public final class FilterProcessor {
             if !found.range.isEmpty, let value = found.time { lastDate = value }
         }
         if time == nil, let last = lastDate, last > clock() - 60 { time = last }
-        buffer.removeAll(keepingCapacity: true)
-        let headASCII = UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound]), to: &buffer)
-        let tailASCII = UTF8Repair.append(UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...]), to: &buffer)
-        bufferIsASCII = headASCII && tailASCII
+        buffer.removeAll()
+        let head = UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound])
+        let tail = UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...])
+        bufferIsASCII = UTF8Repair.isASCII(head) && UTF8Repair.isASCII(tail)
+        if bufferIsASCII {
+            buffer.append(head)
+            buffer.append(tail)
+        } else {
+            UTF8Repair.append(head, to: buffer)
+            UTF8Repair.append(tail, to: buffer)
+        }
         return findFailures(original: line, time: time)
     }
 
     /// Processes a line whose time is known (a journal entry): no date is searched.
     public func process(line: UnsafeRawBufferPointer, time: Double) -> LineResult {
         lastDate = time
-        buffer.removeAll(keepingCapacity: true)
-        bufferIsASCII = UTF8Repair.append(line, to: &buffer)
+        buffer.removeAll()
+        bufferIsASCII = UTF8Repair.isASCII(line)
+        if bufferIsASCII { buffer.append(line) } else { UTF8Repair.append(line, to: buffer) }
         return findFailures(original: line, time: time)
     }
 
@@ -130,112 +146,129 @@ public final class FilterProcessor {
 
     /// `buffer` holds the current line without its date.
     private func findFailures(original: UnsafeRawBufferPointer, time: Double?) -> LineResult {
-        var result = LineResult(outcome: .missed, failures: [], time: time)
+        var result = LineResult(outcome: .missed, failure: nil, time: time)
         let single = maxLines <= 1
         if single {
             buffer.append(0x0A)
         } else {
-            lineBuffer.append(SplitLine(text: buffer, original: Array(original), isASCII: bufferIsASCII))
+            lineBuffer.append(SplitLine(text: buffer.array(), original: Array(original), isASCII: bufferIsASCII))
             if lineBuffer.count > maxLines { lineBuffer.removeFirst(lineBuffer.count - maxLines) }
-            buffer = FilterProcessor.join(lineBuffer)
+            buffer.removeAll()
+            FilterProcessor.join(lineBuffer, into: buffer)
             bufferIsASCII = lineBuffer.allSatisfy(\.isASCII)
         }
+        let lineEnd = buffer.count
 
         // Few ignoreregexes: test them once on the whole line before anything else.
         if !ignoreregexes.isEmpty, ignoreregexes.count < failregexes.count - 2 {
-            switch firstIgnore(in: buffer) {
+            switch firstIgnore(in: buffer.bytes) {
             case .some(.some(let index)): result.outcome = .ignored(index); return result
             case .none: result.outcome = .tooComplex; return result
             default: break
             }
         }
 
-        // Reused across lines: a line that matches nothing allocates nothing.
-        var values = lineValues
-        lineValues = []
-        defer { lineValues = values }
-        for slot in values.indices { values[slot] = nil }
+        ranges.clear()
+        // The failregexes' subject: the whole line, or the prefregex's content.
+        var subject = 0..<lineEnd
         var subjectIsContent = false
         if let prefregex, let prefMap {
-            let outcome = buffer.withUnsafeBytes { scratch.match(prefregex.pattern, in: $0, ascii: bufferIsASCII) }
-            switch outcome {
+            switch scratch.match(prefregex.pattern, in: buffer.bytes, ascii: bufferIsASCII) {
             case .matched: break
             case .limitExceeded: result.outcome = .tooComplex; return result
             default: return result
             }
-            prefMap.read(scratch, into: &values)
-            if let content = values[CaptureSlots.content], !content.isEmpty,
-               let range = prefregex.content.lazy.compactMap({ self.scratch.range(ofGroup: $0) }).first {
-                contentBuffer.removeAll(keepingCapacity: true)
-                contentBuffer.append(contentsOf: buffer[range])
-                contentBuffer.append(0x0A)
+            prefMap.read(scratch, offset: 0, into: ranges)
+            if ranges.isSet(CaptureSlots.content),
+               let content = prefregex.content.lazy.compactMap({ self.scratch.range(ofGroup: $0) }).first {
+                if content.upperBound == lineEnd - 1 {
+                    // The content runs to the line's final newline: match it in place.
+                    subject = content.lowerBound..<lineEnd
+                } else {
+                    buffer.appendCopy(of: content)
+                    buffer.append(0x0A)
+                    subject = lineEnd..<buffer.count
+                }
                 subjectIsContent = true
             }
-            values[CaptureSlots.content] = nil
+            ranges.unset(CaptureSlots.content)
         }
 
         let index: Int
-        switch firstFailregex(in: subjectIsContent ? contentBuffer : buffer, into: &values) {
+        switch firstFailregex(in: subject) {
         case .none: result.outcome = .tooComplex; return result
         case .some(.none): return result
         case .some(.some(let found)): index = found
         }
         var matchedLines = MatchedLines()
-        var ignoreSubject = subjectIsContent ? contentBuffer : buffer
+        // What the ignoreregexes see: the failregexes' subject, or the lines the match covered.
+        var coveredLines: [UInt8]?
         if single || subjectIsContent {
-            matchedLines.append(FilterProcessor.text(original))
+            if keepsMatchedLines { matchedLines.append(FilterProcessor.text(original)) } else { matchedLines.appendWithoutText() }
             if !single { lineBuffer = [] }
         } else {
             let split = splitBuffer(regex: failregexes[index])
-            for line in split.matched { matchedLines.append(String(decoding: line.original, as: UTF8.self)) }
-            ignoreSubject = FilterProcessor.join(split.matched)
+            for line in split.matched {
+                if keepsMatchedLines { matchedLines.append(String(decoding: line.original, as: UTF8.self)) } else { matchedLines.appendWithoutText() }
+            }
+            let joined = ByteBuffer()
+            FilterProcessor.join(split.matched, into: joined)
+            coveredLines = joined.array()
             lineBuffer = split.unmatched
         }
         if !ignoreregexes.isEmpty {
-            switch firstIgnore(in: ignoreSubject) {
+            let found = coveredLines.map { lines in lines.withUnsafeBytes { firstIgnore(in: $0) } } ?? firstIgnore(in: buffer.slice(subject))
+            switch found {
             case .some(.some(let ignoreIndex)): result.outcome = .ignored(ignoreIndex); return result
             case .none: result.outcome = .tooComplex; return result
             default: break
             }
         }
         result.outcome = .matched(index)
-        let data: FailureData
-        if let mlfid = values[CaptureSlots.mlfid] {
-            data = mergeMultiLine(mlfid, values: &values, matchedLines: matchedLines)
+        if let mlfid = ranges.range(CaptureSlots.mlfid) {
+            let data = mergeMultiLine(key: buffer.slice(mlfid), matchedLines: matchedLines)
             if data.isSet(CaptureSlots.nofail) { return result }
+            result.failure = makeFailure(values: data.values, users: data.users, matches: data.matches, regexIndex: index, time: time)
+            if result.failure == nil { data.pending = true }
         } else {
-            data = FailureData(values: values)
-            data.matches = matchedLines
-            if data.isSet(CaptureSlots.nofail) { return result }
+            if ranges.isSet(CaptureSlots.nofail) { return result }
+            result.failure = makeFailure(values: capturedValues(), users: nil, matches: matchedLines, regexIndex: index, time: time)
         }
-        guard let failure = makeFailure(data, regexIndex: index, time: time) else {
-            data.pending = true
-            return result
-        }
-        result.failures.append(failure)
         return result
     }
 
-    /// The first failregex matching `subject` (its captures written to `values`); nil when a
-    /// limit was hit.
-    private func firstFailregex(in subject: [UInt8], into values: inout [String?]) -> Int?? {
+    /// The current captures as strings, for a failure or a multi-line state to keep.
+    private func capturedValues() -> [String?] {
+        var values = [String?](repeating: nil, count: ranges.count)
+        for slot in 0..<ranges.count where slot != CaptureSlots.mlfid && slot != CaptureSlots.content {
+            guard let range = ranges.range(slot) else { continue }
+            values[slot] = CaptureSlots.flagSlots.contains(slot) ? "1" : buffer.string(range)
+        }
+        return values
+    }
+
+    /// The first failregex matching `subject` (its captures recorded in `ranges`); nil
+    /// when a limit was hit.
+    private func firstFailregex(in subject: Range<Int>) -> Int?? {
+        let bytes = buffer.slice(subject)
+        let offset = subject.lowerBound
         if let dispatch {
-            switch dispatch.route(forFirstByte: subject.first ?? 0x0A) {
+            switch dispatch.route(forFirstByte: bytes.first ?? 0x0A) {
             case .none:
                 return .some(nil)
             case .single(let index):
-                switch subject.withUnsafeBytes({ scratch.match(failregexes[index].pattern, in: $0, ascii: bufferIsASCII) }) {
+                switch scratch.match(failregexes[index].pattern, in: bytes, ascii: bufferIsASCII) {
                 case .matched:
-                    failMaps[index].read(scratch, into: &values)
+                    failMaps[index].read(scratch, offset: offset, into: ranges)
                     return .some(index)
                 case .limitExceeded: return nil
                 default: return .some(nil)
                 }
             case .combined(let combined):
-                switch subject.withUnsafeBytes({ scratch.match(combined.pattern, in: $0, ascii: bufferIsASCII) }) {
+                switch scratch.match(combined.pattern, in: bytes, ascii: bufferIsASCII) {
                 case .matched:
                     guard let position = combined.matchedAlternative(scratch) else { return .some(nil) }
-                    combined.maps[position].read(scratch, into: &values)
+                    combined.maps[position].read(scratch, offset: offset, into: ranges)
                     return .some(combined.indices[position])
                 case .limitExceeded: return nil
                 default: return .some(nil)
@@ -243,9 +276,9 @@ public final class FilterProcessor {
             }
         }
         for (index, regex) in failregexes.enumerated() {
-            switch subject.withUnsafeBytes({ scratch.match(regex.pattern, in: $0, ascii: bufferIsASCII) }) {
+            switch scratch.match(regex.pattern, in: bytes, ascii: bufferIsASCII) {
             case .matched:
-                failMaps[index].read(scratch, into: &values)
+                failMaps[index].read(scratch, offset: offset, into: ranges)
                 return .some(index)
             case .limitExceeded: return nil
             default: continue
@@ -255,17 +288,16 @@ public final class FilterProcessor {
     }
 
     /// nil: a limit was hit; .some(nil): no ignoreregex matched.
-    private func firstIgnore(in subject: [UInt8]) -> Int?? {
+    private func firstIgnore(in subject: UnsafeRawBufferPointer) -> Int?? {
         for (index, regex) in ignoreregexes.enumerated() {
-            let outcome = subject.withUnsafeBytes { scratch.match(regex.pattern, in: $0, ascii: bufferIsASCII) }
+            let outcome = scratch.match(regex.pattern, in: subject, ascii: bufferIsASCII)
             if outcome == .matched { return .some(index) }
             if outcome == .limitExceeded { return nil }
         }
         return .some(nil)
     }
 
-    private func makeFailure(_ data: FailureData, regexIndex: Int, time: Double?) -> Failure? {
-        let values = data.values
+    private func makeFailure(values: [String?], users: Set<String>?, matches: MatchedLines, regexIndex: Int, time: Double?) -> Failure? {
         var address: String?
         var id: String
         let fid = values[CaptureSlots.fid]
@@ -285,46 +317,49 @@ public final class FilterProcessor {
         }
         return Failure(
             id: id, address: address, time: time, regexIndex: regexIndex,
-            users: data.users ?? [], lines: data.matches.lines, attempts: data.matches.count, values: values, slots: slots
+            users: users ?? [], lines: matches.lines, attempts: matches.count, values: values, slots: slots
         )
     }
 
-    /// fail2ban's merge of a line into the state of its multi-line id.
-    private func mergeMultiLine(_ mlfid: String, values: inout [String?], matchedLines: MatchedLines) -> FailureData {
+    /// fail2ban's merge of a line into the state of its multi-line id (`key`), with the
+    /// line's captures in `ranges`.
+    private func mergeMultiLine(key: UnsafeRawBufferPointer, matchedLines: MatchedLines) -> FailureData {
         let now = clock()
-        let cached = multiLineCache.get(mlfid, now: now)
+        let cached = multiLineCache.get(key, now: now)
         var flags = 0
         let nofailFlag = 1, forgetFlag = 2, cachedNofailFlag = 4, gainedFlag = 8
-        func isSet(_ slot: Int) -> Bool { !(values[slot] ?? "").isEmpty }
-        if isSet(CaptureSlots.mlfgained) {
+        if ranges.isSet(CaptureSlots.mlfgained) {
             flags |= gainedFlag | nofailFlag
-            if !isSet(CaptureSlots.nofail) { values[CaptureSlots.nofail] = values[CaptureSlots.mlfgained] }
-        } else if isSet(CaptureSlots.nofail) {
+            if !ranges.isSet(CaptureSlots.nofail) { ranges.set(CaptureSlots.nofail, ranges.range(CaptureSlots.mlfgained)!) }
+        } else if ranges.isSet(CaptureSlots.nofail) {
             flags |= nofailFlag
         }
-        if isSet(CaptureSlots.mlfforget) { flags |= forgetFlag }
-        values[CaptureSlots.mlfforget] = nil
+        if ranges.isSet(CaptureSlots.mlfforget) { flags |= forgetFlag }
+        ranges.unset(CaptureSlots.mlfforget)
         let fail: FailureData
         var users: Set<String>?
         if let cached {
-            users = cached.addUser(values[CaptureSlots.user])
+            users = cached.addUser(ranges.range(CaptureSlots.user).map(buffer.string))
             if let value = cached.take(CaptureSlots.nofail), !value.isEmpty { flags |= cachedNofailFlag }
             if let value = cached.take(CaptureSlots.mlfgained), !value.isEmpty { flags |= cachedNofailFlag }
             if flags & gainedFlag != 0 { cached.pending = false }
             if flags & cachedNofailFlag == 0, !cached.pending { cached.matches.removeAll() }
             // A line naming an address replaces the connection's address as a whole, so an
             // IPv6 peer never inherits an IPv4 address cached for the same id.
-            if values[CaptureSlots.ip4] != nil || values[CaptureSlots.ip6] != nil || values[CaptureSlots.dns] != nil {
+            if ranges.hasValue(CaptureSlots.ip4) || ranges.hasValue(CaptureSlots.ip6) || ranges.hasValue(CaptureSlots.dns) {
                 for slot in [CaptureSlots.ip4, CaptureSlots.ip6, CaptureSlots.dns, CaptureSlots.cidr] { cached.values[slot] = nil }
             }
-            for (slot, value) in values.enumerated() where value != nil { cached.values[slot] = value }
+            for slot in 0..<ranges.count where slot != CaptureSlots.mlfid && slot != CaptureSlots.content {
+                guard let range = ranges.range(slot) else { continue }
+                cached.values[slot] = CaptureSlots.flagSlots.contains(slot) ? "1" : buffer.string(range)
+            }
             fail = cached
-            if flags & forgetFlag != 0 { multiLineCache.remove(mlfid) }
+            if flags & forgetFlag != 0 { multiLineCache.remove(key) }
         } else {
-            fail = FailureData(values: values)
+            fail = FailureData(values: capturedValues())
             if flags & forgetFlag == 0 {
-                users = fail.addUser(values[CaptureSlots.user])
-                multiLineCache.set(mlfid, fail, now: now)
+                users = fail.addUser(fail.values[CaptureSlots.user])
+                multiLineCache.set(key, fail, now: now)
             }
         }
         let wasPending = fail.pending
@@ -351,10 +386,8 @@ public final class FilterProcessor {
 
     // MARK: - Multi-line buffers
 
-    static func join(_ lines: [SplitLine]) -> [UInt8] {
-        var out: [UInt8] = []
-        for line in lines { out += line.text; out.append(0x0A) }
-        return out
+    static func join(_ lines: [SplitLine], into out: ByteBuffer) {
+        for line in lines { out.append(line.text); out.append(0x0A) }
     }
 
     static func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -362,7 +395,7 @@ public final class FilterProcessor {
     /// Splits the buffered lines into those the match covered (less `<SKIPLINES>`) and the rest.
     private func splitBuffer(regex: FilterRegex) -> (matched: [SplitLine], unmatched: [SplitLine]) {
         guard let whole = scratch.range(ofGroup: 0) else { return ([], lineBuffer) }
-        let joined = buffer
+        let joined = buffer.array()
         var starts: [Int] = [0]
         for (offset, byte) in joined.enumerated() where byte == 0x0A { starts.append(offset + 1) }
         // Lines fully or partly inside the match.

@@ -7,10 +7,10 @@ enum UTF8Repair {
     /// Appends `source` to `buffer`, replacing each invalid sequence with U+FFFD.
     /// Returns whether `source` was pure ASCII.
     @discardableResult
-    static func append(_ source: UnsafeRawBufferPointer, to buffer: inout [UInt8]) -> Bool {
+    static func append(_ source: UnsafeRawBufferPointer, to buffer: ByteBuffer) -> Bool {
         let count = source.count
         if isASCII(source) {
-            buffer.append(contentsOf: source)
+            buffer.append(source)
             return true
         }
         var index = 0
@@ -21,12 +21,12 @@ enum UTF8Repair {
             if byte < 0x80 { index += 1; continue }
             let length = validSequenceLength(source, at: index)
             if length > 0 { index += length; continue }
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<index]))
-            buffer.append(contentsOf: replacement)
+            buffer.append(UnsafeRawBufferPointer(rebasing: source[runStart..<index]))
+            buffer.append(replacement)
             index += 1
             runStart = index
         }
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<count]))
+        buffer.append(UnsafeRawBufferPointer(rebasing: source[runStart..<count]))
         return false
     }
 
