@@ -1,22 +1,37 @@
 /// A failure found by a filter: who failed, when, and what the regex captured.
-public struct Failure: Sendable, Equatable {
+/// Immutable, and a class so that handing it along costs one reference.
+public final class Failure: Sendable, Equatable {
     /// The failure id: the address (normalised), host name, or `<F-ID>` value.
-    public var id: String
+    public let id: String
     /// The address, when the failure id is something else (`<F-ID>` with `<HOST>`).
-    public var address: String?
+    public let address: String?
     /// Seconds since the epoch; nil when the line had no usable time.
-    public var time: Double?
+    public let time: Double?
     /// Index of the failregex that matched.
-    public var regexIndex: Int
+    public let regexIndex: Int
     /// Users seen on the same multi-line id (connection), if any.
-    public var users: Set<String>
-    /// The log lines that make up the failure (the most recent ones, see `attempts`).
-    public var lines: [String]
+    public let users: Set<String>
+    /// The log lines that make up the failure (the most recent ones, see `attempts`);
+    /// empty when the processor does not keep them.
+    public let lines: [String]
     /// How many matched lines make up the failure.
-    public var attempts: Int
+    public let attempts: Int
     /// Capture values by slot; names come from `slots`.
     let values: [String?]
     let slots: CaptureSlots
+
+    init(id: String, address: String?, time: Double?, regexIndex: Int, users: Set<String>, lines: [String], attempts: Int,
+         values: [String?], slots: CaptureSlots) {
+        self.id = id
+        self.address = address
+        self.time = time
+        self.regexIndex = regexIndex
+        self.users = users
+        self.lines = lines
+        self.attempts = attempts
+        self.values = values
+        self.slots = slots
+    }
 
     /// Named captures (`user`, `fid`, custom `<F-NAME>` values) of the merged failure.
     public var captures: [String: String] {

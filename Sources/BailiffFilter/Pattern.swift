@@ -25,6 +25,7 @@ public final class Pattern: @unchecked Sendable {
     /// Named groups in pattern order; a name may appear more than once.
     public let namedGroups: [(name: String, number: Int)]
     public let isJITCompiled: Bool
+    let isASCIIJITCompiled: Bool
     /// Whether the pattern can only match at the start of the subject (every branch
     /// begins with `^` or `\A`, outside multi-line mode).
     public let isAnchored: Bool
@@ -56,7 +57,7 @@ public final class Pattern: @unchecked Sendable {
         code = compiled
         source = pattern
         let byteCode = pattern.utf8.allSatisfy({ $0 < 0x80 }) ? Pattern.compile(pattern, flags: byteFlags, context: context).code : nil
-        if let byteCode { pcre2_jit_compile_8(byteCode, UInt32(PCRE2_JIT_COMPLETE)) }
+        isASCIIJITCompiled = byteCode.map { pcre2_jit_compile_8($0, UInt32(PCRE2_JIT_COMPLETE)) == 0 } ?? false
         asciiCode = byteCode
         isJITCompiled = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
 
@@ -193,8 +194,12 @@ public final class MatchScratch {
     public func match(_ pattern: Pattern, in subject: UnsafeRawBufferPointer, from offset: Int = 0, ascii: Bool = false) -> MatchOutcome {
         self.subject = subject
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-        let code = ascii ? (pattern.asciiCode ?? pattern.code) : pattern.code
-        let rc = pcre2_match_8(code, base, subject.count, offset, 0, matchData, context)
+        let useASCII = ascii && pattern.asciiCode != nil
+        let code = useASCII ? pattern.asciiCode! : pattern.code
+        // JIT code is entered directly, skipping the interpreter's option checks.
+        let rc = (useASCII ? pattern.isASCIIJITCompiled : pattern.isJITCompiled)
+            ? pcre2_jit_match_8(code, base, subject.count, offset, 0, matchData, context)
+            : pcre2_match_8(code, base, subject.count, offset, 0, matchData, context)
         if rc >= 0 { return .matched }
         switch rc {
         case PCRE2_ERROR_NOMATCH, PCRE2_ERROR_PARTIAL: return .noMatch
