@@ -1,1 +1,0 @@
-// Failure windows and ban decisions.
