@@ -26,12 +26,15 @@ conformance: deps
 	.build/debug/bailiff-conformance --corpus $(CORPUS) --filters $(CONFIG) --minimum 100 --minimum-time 100 \
 		$(foreach f,$(OWN_FILTERS),--exact $(f))
 
+# The tests also read real journals: journald, journalctl and systemd-journal-remote.
 test: deps
+	@scripts/install-deps systemd systemd-journal-remote python3
 	$(MAKE) conformance
 	$(SWIFT) test
 
 bench: deps
 	scripts/bench
+	scripts/bench-journal --skip-build
 
 clean:
 	rm -rf .build

@@ -23,6 +23,15 @@ public struct FilterDefinition: Sendable {
     public var datepattern: String?
     /// One entry per `journalmatch` line; each holds `FIELD=value` terms, `+` separating alternatives.
     public var journalmatch: [[String]]
+    /// The journalmatch lines as one list of terms, lines joined as alternatives (`+`).
+    public var journalmatchWords: [String] {
+        var words: [String] = []
+        for line in journalmatch where !line.isEmpty {
+            if !words.isEmpty { words.append("+") }
+            words += line
+        }
+        return words
+    }
     public var usedns: String?
     public var logtype: String
     /// Every resolved option, for display.
@@ -150,11 +159,12 @@ extension FilterDefinition {
 extension FilterLoader {
     /// Reads what a user typed for a filter: a filter name or path with optional
     /// `[k=v]` parameters, else a literal regex.
-    public func resolve(specifier text: String, ignoreregex: [String] = []) throws(ConfigError) -> FilterDefinition {
+    /// - Parameter backend: where lines come from (`systemd` makes the default log type `journal`).
+    public func resolve(specifier text: String, ignoreregex: [String] = [], backend: String = "auto") throws(ConfigError) -> FilterDefinition {
         if let reference = try? NamedReference.parse(text), !reference.name.contains(where: { $0 == " " || $0 == "(" || $0 == "\\" }) {
             let unit = FilterLoader.unitPath(for: reference.name)
             if tree.exists(unit) {
-                var filter = try load(reference)
+                var filter = try load(reference, backend: backend)
                 filter.ignoreregex += ignoreregex.map { FilterDefinition.Regex(text: $0, location: SourceLocation(file: "(command line)", line: 0)) }
                 return filter
             }

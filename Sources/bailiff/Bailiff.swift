@@ -5,7 +5,7 @@ struct Bailiff: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bailiff",
         abstract: "Control and inspect bailiff, the journald-native intrusion-prevention agent.",
-        subcommands: [ConfigCommand.self, TestFilterCommand.self]
+        subcommands: [ConfigCommand.self, TestFilterCommand.self, ReplayCommand.self]
     )
 }
 

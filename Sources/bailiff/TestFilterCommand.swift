@@ -1,6 +1,7 @@
 import ArgumentParser
 import BailiffConfig
 import BailiffFilter
+import BailiffJournal
 import Glibc
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -13,7 +14,8 @@ struct TestFilterCommand: ParsableCommand {
         commandName: "test-filter",
         abstract: "Run a filter over a log and report what it matches (bailiff's fail2ban-regex).",
         discussion: """
-        LOG is a file, '-' for standard input, or a literal log line.
+        LOG is a file, '-' for standard input, a literal log line, or 'journal' for the
+        systemd journal (entries selected by the filter's journalmatch, or by --unit).
         FILTER is a filter name from the configuration's filter.d (with optional
         parameters, e.g. 'sshd[mode=aggressive]'), a path to a filter file, or a regex.
         """
@@ -29,20 +31,29 @@ struct TestFilterCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON.") var json = false
     @Flag(name: .customLong("show-regexes"), help: "Print each regex as compiled (tags expanded), then exit.") var showRegexes = false
     @Option(help: "Override the filter's datepattern.") var datepattern: String?
+    @OptionGroup var journal: JournalOptions
+    @Option(help: "With 'journal': start at this time (epoch seconds, -1h, or YYYY-MM-DD[ HH:MM[:SS]]).") var since: String?
+    @Option(help: "With 'journal': read this unit's entries instead of the filter's journalmatch.") var unit: String?
 
     func run() throws {
         let tree = ConfigTree(directory: options.config)
         var definition: FilterDefinition
         do {
-            definition = try FilterLoader(tree: tree).resolve(specifier: filter, ignoreregex: ignoreregex.map { [$0] } ?? [])
+            definition = try FilterLoader(tree: tree).resolve(
+                specifier: filter, ignoreregex: ignoreregex.map { [$0] } ?? [], backend: readsJournal ? "systemd" : "auto")
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
         if let datepattern { definition.datepattern = datepattern }
         let processor: FilterProcessor
+        let entryTime = EntryTime()
         do {
-            processor = try FilterProcessor(definition: definition, clock: { Double(time(nil)) })
+            // Journal entries carry their time; multi-line state ages by it.
+            let wallClock: @Sendable () -> Double = { Double(time(nil)) }
+            let entryClock: @Sendable () -> Double = { entryTime.value }
+            let clock = readsJournal ? entryClock : wallClock
+            processor = try FilterProcessor(definition: definition, clock: clock)
             // The summary counts failures; it never prints their lines.
             processor.keepsMatchedLines = false
         } catch {
@@ -57,8 +68,13 @@ struct TestFilterCommand: ParsableCommand {
             return
         }
         var summary = FilterSummary(definition: definition)
-        let isFile = log == "-" || FileManager.default.fileExists(atPath: log)
         let printing = printMatched || printMissed || printIgnored
+        if readsJournal {
+            try runOnJournal(definition: definition, processor: processor, entryTime: entryTime, summary: &summary, printing: printing)
+            try printSummary(summary, source: "journal (\(journal.source))")
+            return
+        }
+        let isFile = log == "-" || FileManager.default.fileExists(atPath: log)
         let handle = { (line: UnsafeRawBufferPointer) in
             let result = processor.process(line: line)
             summary.record(result)
@@ -73,12 +89,49 @@ struct TestFilterCommand: ParsableCommand {
             var text = log
             text.withUTF8 { handle(UnsafeRawBufferPointer($0)) }
         }
+        try printSummary(summary, source: isFile ? log : "(literal line)")
+    }
+
+    /// 'journal' names the journal, unless a file of that name is meant.
+    private var readsJournal: Bool { log == "journal" && !FileManager.default.fileExists(atPath: log) }
+
+    private func printSummary(_ summary: FilterSummary, source: String) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
-            print(summary.text(source: isFile ? log : "(literal line)"))
+            print(summary.text(source: source))
+        }
+    }
+
+    /// Runs the filter over the journal entries its journalmatch (or --unit) selects, each
+    /// shown to the filter as fail2ban's journal backend shows it.
+    private func runOnJournal(
+        definition: FilterDefinition, processor: FilterProcessor, entryTime: EntryTime, summary: inout FilterSummary, printing: Bool
+    ) throws {
+        do {
+            let words = unit.map { ["_SYSTEMD_UNIT=\($0)"] } ?? definition.journalmatchWords
+            let match = try JournalMatch(words: words)
+            let reader = try JournalReader(source: journal.source, matches: JournalMatchSet([match]))
+            if let since {
+                try reader.seek(time: try TimeArgument.parse(since, now: Double(time(nil))))
+            } else {
+                try reader.seekHead()
+            }
+            var line: [UInt8] = []
+            while let entry = try reader.next() {
+                entry.formatLine(into: &line)
+                entryTime.value = entry.time
+                let result = line.withUnsafeBytes { processor.process(line: $0, time: entry.time) }
+                summary.record(result)
+                if printing { line.withUnsafeBytes { printLine($0, result) } }
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
         }
     }
 
@@ -96,6 +149,11 @@ struct TestFilterCommand: ParsableCommand {
             if printIgnored { print("ignored: \(text)") }
         }
     }
+}
+
+/// The time of the journal entry being filtered, for the filter's clock.
+final class EntryTime: @unchecked Sendable {
+    var value = 0.0
 }
 
 /// Counts for `test-filter`, in the terms fail2ban-regex users know.

@@ -1,0 +1,291 @@
+import BailiffConfig
+import BailiffFilter
+import BailiffJournal
+
+/// A ban decision of one jail, with the journal entries behind it.
+public struct JailDecision: Sendable {
+    public let jail: String
+    public let decision: BanDecision<EntryReference>
+    /// Cursors of the entries whose failures made the decision, oldest first.
+    public let cursors: [String]
+    /// Cursor of the entry whose failure completed the window.
+    public let triggerCursor: String
+}
+
+/// Where reading started.
+public enum StartPoint: Equatable, Sendable {
+    /// Right after the saved cursor's entry.
+    case afterCursor(String)
+    /// The saved cursor's entry is gone (vacuumed): at the next entry in time.
+    case cursorEntryGone(String)
+    /// No usable cursor: at this time (seconds since the epoch).
+    case time(Double)
+    /// At the oldest entry.
+    case head
+}
+
+/// One journal reader serving every jail: each entry goes to the jails whose journalmatch
+/// it satisfies, through their filters into their failure windows, and ban decisions come
+/// out. The cursor of the last entry fully processed is saved in the state directory, so a
+/// restart continues right after it: every entry is acted on exactly once.
+///
+/// On start with a cursor, the windows are first rebuilt by replaying the entries of the
+/// last `findtime` before it, without acting. Failures an earlier decision used up (up to
+/// its trigger entry, known from the decisions file) are not counted again, and a decision
+/// already recorded is not made twice.
+///
+/// Not thread-safe: it owns an sd_journal handle, which stays on the thread that made it.
+public final class JournalPipeline {
+    public struct Options: Sendable {
+        public var source: JournalSource
+        /// Where the cursor and decisions files live; nil keeps nothing (a dry look).
+        public var stateDirectory: String?
+        /// Where to start without a cursor (seconds since the epoch); nil means `now - findtime`.
+        public var startTime: Double?
+        /// How much older than the journal's receive time a failure's own time may be
+        /// (`_SOURCE_REALTIME_TIMESTAMP` lags reception); widens the replay.
+        public var lateness: Double
+        /// The wall clock.
+        public var now: @Sendable () -> Double
+
+        public init(
+            source: JournalSource = .system, stateDirectory: String? = nil, startTime: Double? = nil, lateness: Double = 60,
+            now: @escaping @Sendable () -> Double
+        ) {
+            self.source = source
+            self.stateDirectory = stateDirectory
+            self.startTime = startTime
+            self.lateness = lateness
+            self.now = now
+        }
+    }
+
+    public private(set) var jails: [PipelineJail]
+    public let reader: JournalReader
+    /// Problems worth a warning found while building the jails or starting.
+    public private(set) var warnings: [String] = []
+    public let options: Options
+    /// Entries read since start, replay included.
+    public private(set) var entriesRead = 0
+
+    private let matches: JournalMatchSet
+    private let cursorFile: CursorFile?
+    private let decisionLog: DecisionLog?
+    private let clock = EntryClock()
+    private var references = EntryReferenceTable()
+    private var line: [UInt8] = []
+    private let longestFindtime: Double
+
+    /// Decisions young enough to matter for a restart, as saved.
+    private var recentDecisions: [DecisionRecord] = []
+    private var decisionsChanged = false
+    /// `jail \t trigger cursor` of every recent decision: a decision made again after a
+    /// crash (its entries came after the saved cursor) is recognised and not repeated.
+    private var knownTriggers: Set<String> = []
+    /// During the replay: per jail, per id, the trigger entry of its last decision.
+    private var usedUpUntil: [[String: (realtime: UInt64, cursor: String)]] = []
+    private var replaying = false
+    private var processedSinceCommit = false
+    private var newestTime = 0.0
+
+    public init(jails definitions: [JailDefinition], options: Options) throws(ConfigError) {
+        self.options = options
+        let localAddresses = try? LocalAddresses.current()
+        var warnings: [String] = []
+        var jails: [PipelineJail] = []
+        for definition in definitions where definition.enabled {
+            jails.append(try PipelineJail(definition: definition, clock: clock, localAddresses: localAddresses, warnings: &warnings))
+        }
+        self.jails = jails
+        self.warnings = warnings
+        longestFindtime = jails.map(\.definition.findtime).max() ?? 600
+        matches = JournalMatchSet(jails.map(\.match))
+        do {
+            reader = try JournalReader(source: options.source, matches: matches)
+        } catch {
+            throw ConfigError("cannot open \(options.source): \(error)")
+        }
+        if let directory = options.stateDirectory {
+            cursorFile = CursorFile(path: directory + "/cursor")
+            decisionLog = DecisionLog(path: directory + "/decisions")
+        } else {
+            cursorFile = nil
+            decisionLog = nil
+        }
+    }
+
+    // MARK: - Start
+
+    /// Positions the reader: after the saved cursor (rebuilding the windows first), or at
+    /// `now - findtime` (or the configured start time) without one. Problems with the state
+    /// files are warnings, never fatal.
+    public func start() throws(JournalError) -> StartPoint {
+        loadDecisions()
+        var saved: String?
+        if let cursorFile {
+            do {
+                saved = try cursorFile.read()
+            } catch {
+                warnings.append("\(error); starting at now - findtime")
+            }
+        }
+        if let cursor = saved {
+            do {
+                try replay(before: cursor)
+                switch try reader.seek(cursor: cursor) {
+                case .afterCursorEntry:
+                    return .afterCursor(cursor)
+                case .cursorEntryGone:
+                    warnings.append("the entry of the saved cursor is no longer in \(options.source) (vacuumed?): continuing at the next entry in time; entries between them may be lost")
+                    return .cursorEntryGone(cursor)
+                }
+            } catch .malformedCursor {
+                warnings.append("\(cursorFile?.path ?? "cursor"): the journal does not accept cursor '\(cursor)'; starting at now - findtime")
+            }
+        }
+        if options.startTime == nil, saved == nil, cursorFile == nil {
+            // A dry look at a journal: everything in it.
+            try reader.seekHead()
+            return .head
+        }
+        let time = options.startTime ?? options.now() - longestFindtime
+        try reader.seek(time: time)
+        return .time(time)
+    }
+
+    private func loadDecisions() {
+        guard let decisionLog else { return }
+        do {
+            recentDecisions = try decisionLog.read()
+        } catch {
+            warnings.append("\(error); earlier decisions are not known, failures before the cursor may be counted again")
+        }
+        knownTriggers = Set(recentDecisions.map { "\($0.jail)\t\($0.triggerCursor)" })
+    }
+
+    /// Rebuilds the failure windows from the entries of the last findtime up to and
+    /// including the cursor's entry, acting on nothing.
+    private func replay(before cursor: String) throws(JournalError) {
+        guard let end = references.reference(for: cursor)?.realtime else { throw .malformedCursor(cursor) }
+        usedUpUntil = jails.map { jail in
+            var used: [String: (realtime: UInt64, cursor: String)] = [:]
+            for record in recentDecisions where record.jail == jail.name {
+                guard let trigger = references.reference(for: record.triggerCursor), trigger.realtime <= end else { continue }
+                if let known = used[record.id], known.realtime > trigger.realtime { continue }
+                used[record.id] = (trigger.realtime, record.triggerCursor)
+            }
+            return used
+        }
+        let from = Double(end) / 1_000_000 - longestFindtime - options.lateness
+        try reader.seek(time: from)
+        replaying = true
+        defer {
+            replaying = false
+            usedUpUntil = []
+        }
+        while let entry = try reader.next() {
+            if entry.realtimeMicroseconds > end { break }
+            try process(entry) { _ in }
+            if entry.realtimeMicroseconds == end, try reader.cursor() == cursor { break }
+        }
+    }
+
+    // MARK: - Processing
+
+    /// Processes up to `limit` entries available now; returns how many it read.
+    /// `decide` receives each new ban decision.
+    @discardableResult
+    public func processAvailable(limit: Int = .max, decide: (JailDecision) -> Void) throws(JournalError) -> Int {
+        var count = 0
+        while count < limit, let entry = try reader.next() {
+            try process(entry, decide: decide)
+            count += 1
+        }
+        if count > 0 { processedSinceCommit = true }
+        return count
+    }
+
+    private func process(_ entry: JournalEntry, decide: (JailDecision) -> Void) throws(JournalError) {
+        entriesRead += 1
+        clock.now = entry.time
+        if entry.time > newestTime { newestTime = entry.time }
+        var formatted = false
+        var cursor: String?
+        var reference = EntryReference.unknown
+        for index in jails.indices where matches.memberMatches(index, entry) {
+            if !formatted {
+                entry.formatLine(into: &line)
+                formatted = true
+            }
+            jails[index].statistics.entries += 1
+            let result = line.withUnsafeBytes { jails[index].processor.process(line: $0, time: entry.time) }
+            if case .matched = result.outcome { jails[index].statistics.matched += 1 }
+            guard let failure = result.failure else { continue }
+            if cursor == nil {
+                let text = try reader.cursor()
+                cursor = text
+                reference = references.reference(for: text) ?? .unknown
+            }
+            if replaying, isUsedUp(failure.id, jail: index, entry: entry, cursor: cursor!) { continue }
+            switch jails[index].counter.count(failure, evidence: reference) {
+            case .counted:
+                jails[index].statistics.failures += 1
+            case .ignored:
+                jails[index].statistics.ignored += 1
+            case .undated:
+                break
+            case .ban(let decision):
+                jails[index].statistics.failures += 1
+                guard !replaying else { continue }
+                let key = "\(jails[index].name)\t\(cursor!)"
+                // Made before a stop that came before the cursor was saved: not again.
+                guard knownTriggers.insert(key).inserted else { continue }
+                jails[index].statistics.decisions += 1
+                recentDecisions.append(DecisionRecord(jail: jails[index].name, id: decision.id, time: decision.lastTime, triggerCursor: cursor!))
+                decisionsChanged = true
+                let cursors = decision.evidence.compactMap { references.cursor(of: $0) }
+                decide(JailDecision(jail: jails[index].name, decision: decision, cursors: cursors, triggerCursor: cursor!))
+            }
+        }
+    }
+
+    /// Whether a replayed failure was already used up by the id's last decision before
+    /// the cursor (it lies at or before that decision's trigger entry).
+    private func isUsedUp(_ id: String, jail: Int, entry: JournalEntry, cursor: String) -> Bool {
+        guard let trigger = usedUpUntil[jail][id] else { return false }
+        if entry.realtimeMicroseconds > trigger.realtime {
+            usedUpUntil[jail][id] = nil
+            return false
+        }
+        if cursor == trigger.cursor { usedUpUntil[jail][id] = nil }
+        return true
+    }
+
+    // MARK: - Saving
+
+    /// Saves what has been processed: the recent decisions, then the cursor of the last
+    /// entry read. Cheap when nothing changed.
+    public func commit() throws -> Bool {
+        guard processedSinceCommit, let cursorFile else { return false }
+        guard let cursor = reader.cursorOfLastEntry() else { return false }
+        if decisionsChanged, let decisionLog {
+            let horizon = newestTime - longestFindtime - options.lateness - 60
+            recentDecisions.removeAll { $0.time < horizon }
+            knownTriggers = Set(recentDecisions.map { "\($0.jail)\t\($0.triggerCursor)" })
+            try decisionLog.write(recentDecisions)
+            decisionsChanged = false
+        }
+        try cursorFile.write(cursor)
+        processedSinceCommit = false
+        return true
+    }
+
+    /// Drops failures older than every window can use.
+    @discardableResult
+    public func purgeExpired() -> Int {
+        var purged = 0
+        let now = newestTime - options.lateness
+        for index in jails.indices { purged += jails[index].counter.purgeExpired(now: now) }
+        return purged
+    }
+}

@@ -1,1 +1,0 @@
-// The systemd journal reader and the cursor file.

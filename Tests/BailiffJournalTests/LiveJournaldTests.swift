@@ -1,0 +1,132 @@
+import BailiffJournal
+import Glibc
+import Synchronization
+import Testing
+
+/// Against a real systemd-journald running in a private mount namespace (see LiveJournald).
+/// Needs root for the namespace; the suite is skipped otherwise.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root to run systemd-journald in a private mount namespace"))
+struct LiveJournaldTests {
+    static let identifier = "bailiff-live"
+
+    private func reader(for journald: LiveJournald) throws -> JournalReader {
+        try JournalReader(
+            source: .directory(journald.journalDirectory),
+            matches: JournalMatchSet([try JournalMatch(parsing: "SYSLOG_IDENTIFIER=\(Self.identifier)")]))
+    }
+
+    @Test func entriesLoggedWhileWaitingAreDelivered() throws {
+        let journald = try LiveJournald.start()
+        defer { journald.stop() }
+        let reader = try reader(for: journald)
+        try reader.seekTail()
+        #expect(try reader.next() == nil)
+        #expect(try reader.fileDescriptor >= 0)
+        #expect(try reader.events & Int16(POLLIN) != 0)
+
+        let failures = Mutex<[String]>([])
+        let writer = BackgroundThread {
+            usleep(300_000)
+            do { try journald.log(["one", "two", "three"], identifier: Self.identifier) } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        defer { writer.join() }
+
+        var messages: [String] = []
+        var changes: [JournalChange] = []
+        let deadline = monotonicNow() + 15
+        while messages.count < 3, monotonicNow() < deadline {
+            changes.append(try reader.wait(timeout: .seconds(1)))
+            while let entry = try reader.next() { messages.append(entry.messageText) }
+        }
+        writer.join()
+        #expect(failures.withLock { $0 } == [])
+        #expect(messages == ["one", "two", "three"])
+        // The reader was woken by the journal, not only by its timeouts.
+        #expect(changes.contains { $0 != .nop })
+        #expect(try reader.cursor().hasPrefix("s="))
+    }
+
+    /// Rounds of: log a batch, rotate, and once the reader has the batch, vacuum every
+    /// archived file. The reader waits and reads throughout, treating `.invalidate` like
+    /// `.append`: it must get every entry exactly once, in order, and its descriptors on
+    /// journal files must not pile up.
+    @Test func rotationAndVacuumLoseNothingAndKeepDescriptorsFlat() throws {
+        let journald = try LiveJournald.start()
+        defer { journald.stop() }
+        let reader = try reader(for: journald)
+        try reader.seekTail()
+
+        let rounds = 12
+        let batch = 40
+        let expected = (0..<rounds).flatMap { round in (0..<batch).map { "round \(round) entry \($0)" } }
+        let roundsRead = Atomic<Int>(0)
+        let readerGaveUp = Atomic<Bool>(false)
+        let failures = Mutex<[String]>([])
+        let writer = BackgroundThread {
+            do {
+                for round in 0..<rounds {
+                    try journald.log(expected[(round * batch)..<((round + 1) * batch)].map { $0 }, identifier: Self.identifier)
+                    try journald.rotate()
+                    // Vacuum only what the reader has read: deleting unread files loses entries by design.
+                    let deadline = monotonicNow() + 20
+                    while roundsRead.load(ordering: .acquiring) <= round {
+                        if readerGaveUp.load(ordering: .relaxed) { return }
+                        if monotonicNow() > deadline {
+                            failures.withLock { $0.append("the reader did not get round \(round) within 20s") }
+                            return
+                        }
+                        usleep(5_000)
+                    }
+                    try journald.vacuum(files: 1)
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        defer {
+            readerGaveUp.store(true, ordering: .relaxed)
+            writer.join()
+        }
+
+        var messages: [String] = []
+        var changes: [JournalChange] = []
+        var samples: [(open: Int, deleted: Int)] = []
+        let deadline = monotonicNow() + 90
+        while messages.count < expected.count, monotonicNow() < deadline, failures.withLock({ $0.isEmpty }) {
+            while let entry = try reader.next() { messages.append(entry.messageText) }
+            // next() returned nil, so it has just processed pending file changes.
+            let complete = messages.count / batch
+            if complete > roundsRead.load(ordering: .relaxed) {
+                samples.append(openJournalDescriptors())
+                roundsRead.store(complete, ordering: .releasing)
+            }
+            if messages.count < expected.count { changes.append(try reader.wait(timeout: .milliseconds(500))) }
+        }
+        writer.join()
+
+        #expect(failures.withLock { $0 } == [])
+        #expect(messages.count == expected.count)
+        #expect(messages == expected)
+        #expect(changes.contains(.invalidate), "rotations were reported as invalidations")
+        // The files vacuumed away are closed, and the count does not grow with the rotations.
+        #expect(samples.count >= rounds / 2)
+        #expect(samples.allSatisfy { $0.deleted == 0 }, "descriptors on deleted journal files: \(samples)")
+        #expect(samples.allSatisfy { $0.open <= 3 }, "journal descriptors per round: \(samples)")
+        #expect(journald.journalFiles().count <= 2)
+
+        // The last entry's cursor survives its file being archived and vacuumed, and a
+        // restart from it reads nothing twice.
+        let cursor = try #require(reader.cursorOfLastEntry())
+        let restarted = try self.reader(for: journald)
+        _ = try restarted.seek(cursor: cursor)
+        #expect(try readRemaining(restarted).map(\.messageText) == [])
+    }
+}
+
+func monotonicNow() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
