@@ -54,6 +54,8 @@ struct ReplayCommand: ParsableCommand {
         }
         var decisions = 0
         do {
+            // journald may truncate or free files it archives while they are being read.
+            try JournalBusErrorGuard.install()
             let start = try pipeline.start()
             for warning in pipeline.warnings { printError("warning: \(warning)") }
             let read = try pipeline.processAvailable(limit: maxEntries ?? .max) { decision in

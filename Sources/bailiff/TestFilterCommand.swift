@@ -113,6 +113,8 @@ struct TestFilterCommand: ParsableCommand {
         do {
             let words = unit.map { ["_SYSTEMD_UNIT=\($0)"] } ?? definition.journalmatchWords
             let match = try JournalMatch(words: words)
+            // journald may truncate or free files it archives while they are being read.
+            try JournalBusErrorGuard.install()
             let reader = try JournalReader(source: journal.source, matches: JournalMatchSet([match]))
             if let since {
                 try reader.seek(time: try TimeArgument.parse(since, now: Double(time(nil))))
