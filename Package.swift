@@ -41,7 +41,7 @@ let package = Package(
             // on its state cost more than the matching they guard.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
-        .target(name: "BailiffJournal", dependencies: ["CSystemd"]),
+        .target(name: "BailiffJournal", dependencies: ["CSystemd", "BailiffConfig"]),
         .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal"]),
         .executableTarget(
             name: "bailiff",

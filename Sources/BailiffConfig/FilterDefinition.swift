@@ -86,7 +86,10 @@ public struct FilterLoader: Sendable {
         if logtype == nil { logtype = try reader.lookup("logtype", vars: result.vars) }
         var journalmatch: [[String]] = []
         for line in (options["journalmatch"] ?? "").split(separator: "\n") {
-            let terms = try ShellWords.split(String(line))
+            let terms: [String]
+            do throws(ShellWords.Failure) { terms = try ShellWords.split(line) } catch {
+                throw ConfigError("journalmatch: \(error) in '\(line)'", at: location("journalmatch"))
+            }
             if !terms.isEmpty { journalmatch.append(terms) }
         }
         return FilterDefinition(
@@ -111,35 +114,6 @@ public struct FilterLoader: Sendable {
         if path.hasSuffix(".conf") { path.removeLast(5) } else if path.hasSuffix(".local") { path.removeLast(6) }
         if path.contains("/") { return path }
         return "filter.d/" + path
-    }
-}
-
-/// Splits a line into words the way a POSIX shell would (quotes, backslashes), for
-/// `journalmatch` terms.
-public enum ShellWords {
-    public static func split(_ line: String) throws(ConfigError) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var inWord = false
-        var quote: Character?
-        var escape = false
-        for character in line {
-            if escape { current.append(character); escape = false; inWord = true; continue }
-            if let open = quote {
-                if character == open { quote = nil } else if character == "\\", open == "\"" { escape = true } else { current.append(character) }
-                continue
-            }
-            switch character {
-            case "\\": escape = true; inWord = true
-            case "\"", "'": quote = character; inWord = true
-            case " ", "\t":
-                if inWord { words.append(current); current = ""; inWord = false }
-            default: current.append(character); inWord = true
-            }
-        }
-        if quote != nil { throw ConfigError("unbalanced quote in '\(line)'") }
-        if inWord { words.append(current) }
-        return words
     }
 }
 

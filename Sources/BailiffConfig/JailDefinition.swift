@@ -127,7 +127,11 @@ public struct JailLoader: Sendable {
             if store.sections[name]?["datepattern"] != nil, let value = options["datepattern"] { loaded.datepattern = value }
             if store.sections[name]?["journalmatch"] != nil, let value = options["journalmatch"] {
                 var matches: [[String]] = []
-                for line in value.split(separator: "\n") { matches.append(try ShellWords.split(String(line))) }
+                for line in value.split(separator: "\n") {
+                    do throws(ShellWords.Failure) { matches.append(try ShellWords.split(line)) } catch {
+                        throw ConfigError("journalmatch: \(error) in '\(line)'", at: store.location(of: name, "journalmatch") ?? jailLocation)
+                    }
+                }
                 loaded.journalmatch = matches.filter { !$0.isEmpty }
             }
             filter = loaded

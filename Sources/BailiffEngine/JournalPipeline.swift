@@ -267,7 +267,8 @@ public final class JournalPipeline {
     /// entry read. Cheap when nothing changed.
     public func commit() throws -> Bool {
         guard processedSinceCommit, let cursorFile else { return false }
-        guard let cursor = reader.cursorOfLastEntry() else { return false }
+        // The reader keeps the last entry's cursor also once it has reached the end.
+        guard let cursor = try? reader.cursor() else { return false }
         if decisionsChanged, let decisionLog {
             let horizon = newestTime - longestFindtime - options.lateness - 60
             recentDecisions.removeAll { $0.time < horizon }

@@ -240,11 +240,16 @@ public final class FilterProcessor {
     /// The current captures as strings, for a failure or a multi-line state to keep.
     private func capturedValues() -> [String?] {
         var values = [String?](repeating: nil, count: ranges.count)
+        storeCaptures(into: &values)
+        return values
+    }
+
+    /// Writes the current captures over `values`; slots the line did not capture keep theirs.
+    private func storeCaptures(into values: inout [String?]) {
         for slot in 0..<ranges.count where slot != CaptureSlots.mlfid && slot != CaptureSlots.content {
             guard let range = ranges.range(slot) else { continue }
             values[slot] = CaptureSlots.flagSlots.contains(slot) ? "1" : buffer.string(range)
         }
-        return values
     }
 
     /// The first failregex matching `subject` (its captures recorded in `ranges`); nil
@@ -349,10 +354,7 @@ public final class FilterProcessor {
             if ranges.hasValue(CaptureSlots.ip4) || ranges.hasValue(CaptureSlots.ip6) || ranges.hasValue(CaptureSlots.dns) {
                 for slot in [CaptureSlots.ip4, CaptureSlots.ip6, CaptureSlots.dns, CaptureSlots.cidr] { cached.values[slot] = nil }
             }
-            for slot in 0..<ranges.count where slot != CaptureSlots.mlfid && slot != CaptureSlots.content {
-                guard let range = ranges.range(slot) else { continue }
-                cached.values[slot] = CaptureSlots.flagSlots.contains(slot) ? "1" : buffer.string(range)
-            }
+            storeCaptures(into: &cached.values)
             fail = cached
             if flags & forgetFlag != 0 { multiLineCache.remove(key) }
         } else {

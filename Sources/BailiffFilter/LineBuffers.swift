@@ -16,17 +16,11 @@ final class ByteBuffer {
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
-    @inline(__always)
-    subscript(index: Int) -> UInt8 { base[index] }
-
     func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 
     func removeAll() { count = 0 }
-
-    /// Drops everything from `newCount` on.
-    func truncate(to newCount: Int) { count = min(count, max(newCount, 0)) }
 
     func reserve(_ extra: Int) {
         guard count + extra > capacity else { return }

@@ -1,3 +1,4 @@
+import BailiffConfig
 import Glibc
 
 /// A `backend = systemd[...]` argument that does not describe a journal.
@@ -26,7 +27,7 @@ extension JournalSource {
             throw JournalBackendOptionError(message: "systemd backend options \(given.joined(separator: " and ")) exclude each other: give one of journalpath, journalfiles or namespace")
         }
         if let path = options["journalpath"] {
-            let trimmed = path.trimmingSpaces
+            let trimmed = path.trimmingWhitespace()
             guard !trimmed.isEmpty else {
                 throw JournalBackendOptionError(message: "systemd backend option journalpath is empty (expected a journal directory such as /var/log/journal)")
             }
@@ -34,7 +35,7 @@ extension JournalSource {
         } else if let list = options["journalfiles"] {
             self = .files(try Self.expandJournalFiles(list))
         } else if let name = options["namespace"] {
-            let trimmed = name.trimmingSpaces
+            let trimmed = name.trimmingWhitespace()
             guard !trimmed.isEmpty else {
                 throw JournalBackendOptionError(message: "systemd backend option namespace is empty (expected a journal namespace name)")
             }
@@ -73,13 +74,5 @@ extension JournalSource {
         return (0..<Int(result.gl_pathc)).compactMap { index in
             result.gl_pathv[index].map { String(cString: $0) }
         }
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
     }
 }

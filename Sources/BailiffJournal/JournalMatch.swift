@@ -1,3 +1,5 @@
+import BailiffConfig
+
 /// A jail's `journalmatch`: which journal entries it wants, in fail2ban's syntax.
 ///
 ///     _SYSTEMD_UNIT=sshd.service + _COMM=sshd

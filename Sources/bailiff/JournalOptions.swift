@@ -31,7 +31,7 @@ struct JournalOptions: ParsableArguments {
 /// (`-1h`, `-30m`), or a local date `YYYY-MM-DD[ HH:MM[:SS]]`.
 enum TimeArgument {
     static func parse(_ text: String, now: Double) throws -> Double {
-        let trimmed = text.trimmingCharacters(in: " ")
+        let trimmed = text.trimmingWhitespace()
         if let seconds = Double(trimmed), !trimmed.hasPrefix("-") { return seconds }
         if trimmed.hasPrefix("-") {
             do { return now - (try ValueParsing.duration(String(trimmed.dropFirst()))) } catch {
@@ -76,14 +76,5 @@ extension TimeArgument {
         parts.tm_isdst = -1
         let result = mktime(&parts)
         return result == -1 ? nil : Double(result)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        var text = Substring(self)
-        while text.first == set { text.removeFirst() }
-        while text.last == set { text.removeLast() }
-        return String(text)
     }
 }

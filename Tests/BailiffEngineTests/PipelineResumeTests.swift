@@ -164,7 +164,7 @@ struct PipelineResumeTests {
         try Self.shell("printf '%s' '\(content)' > '\(state)/cursor'")
         let pipeline = try fixture.pipeline(stateDirectory: state)
         #expect(try pipeline.start() == .time(0))
-        #expect(pipeline.warnings.contains { $0.contains(state + "/cursor") }, "\(pipeline.warnings)")
+        #expect(pipeline.warnings.contains { $0.contains(state + "/cursor") && $0.contains(expected) }, "\(pipeline.warnings)")
         #expect(try pipeline.processAvailable { _ in } > 0)
     }
 

@@ -30,10 +30,10 @@ import Testing
             for (index, cursor) in cursors.enumerated() {
                 let reader = try JournalReader(source: .files([path]), matches: set)
                 #expect(try reader.seek(cursor: cursor) == .afterCursorEntry)
-                #expect(reader.cursorOfLastEntry() == cursor)
+                #expect((try? reader.cursor()) == cursor)
                 #expect(try readRemaining(reader).map(\.messageText) == all[(index + 1)...].map(\.messageText), "cut after \(all[index].messageText)")
                 // At the end, the last entry read is still known: it is what a restart resumes from.
-                #expect(reader.cursorOfLastEntry() == cursors.last)
+                #expect((try? reader.cursor()) == cursors.last)
             }
             // ...and one reader seeking back and forth.
             let reused = try JournalReader(source: .files([path]), matches: set)
@@ -85,7 +85,7 @@ import Testing
             #expect(expected.first == "entry 11")
             let resumed = try readRemaining(after, includingCursors: true)
             #expect(resumed.map(\.messageText) == expected)
-            #expect(after.cursorOfLastEntry() == resumed.last?.cursor)
+            #expect((try? after.cursor()) == resumed.last?.cursor)
         }
     }
 
@@ -95,12 +95,12 @@ import Testing
             try JournalFixture.writeJournal(Array(Self.entries.prefix(3)), to: path)
             let reader = try JournalReader(source: .files([path]))
             try reader.seekHead()
-            #expect(reader.cursorOfLastEntry() == nil)
+            #expect((try? reader.cursor()) == nil)
             #expect(throws: JournalError.self) { try reader.cursor() }
             let first = try #require(try reader.next(includingCursor: true))
-            #expect(reader.cursorOfLastEntry() == first.cursor)
+            #expect((try? reader.cursor()) == first.cursor)
             try reader.seekTail()
-            #expect(reader.cursorOfLastEntry() == nil)
+            #expect((try? reader.cursor()) == nil)
             #expect(try reader.next() == nil)
         }
     }
@@ -114,10 +114,10 @@ import Testing
             let realtime = String(baseTime + 4_500_000, radix: 16)
             let foreign = "s=00000000000000000000000000000001;i=7;b=00000000000000000000000000000002;m=1;t=\(realtime);x=0"
             #expect(try reader.seek(cursor: foreign) == .cursorEntryGone)
-            #expect(reader.cursorOfLastEntry() == nil)
+            #expect((try? reader.cursor()) == nil)
             let resumed = try #require(try reader.next(includingCursor: true))
             #expect(resumed.messageText == "entry 5")
-            #expect(reader.cursorOfLastEntry() == resumed.cursor)
+            #expect((try? reader.cursor()) == resumed.cursor)
         }
     }
 

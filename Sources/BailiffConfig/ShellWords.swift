@@ -1,13 +1,20 @@
 /// Python's `shlex.split(line)` (POSIX mode, no comments), which fail2ban applies to each
 /// line of `journalmatch`: whitespace separates words, `'...'` quotes literally, `"..."`
 /// quotes with `\"` and `\\` escapes, and a backslash outside quotes escapes any character.
-enum ShellWords {
-    enum Failure: Error, Equatable {
+public enum ShellWords {
+    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         case unclosedQuote(Character)
         case trailingBackslash
+
+        public var description: String {
+            switch self {
+            case .unclosedQuote(let quote): return "no closing \(quote)"
+            case .trailingBackslash: return "a backslash at the end with nothing to escape"
+            }
+        }
     }
 
-    static func split(_ line: Substring) throws(Failure) -> [String] {
+    public static func split(_ line: Substring) throws(Failure) -> [String] {
         // Code points, not grapheme clusters: a quote followed by a combining mark is still a quote.
         var words: [String] = []
         var word = String.UnicodeScalarView()
@@ -52,7 +59,7 @@ enum ShellWords {
     }
 
     /// Quotes `word` so `split` gives it back unchanged.
-    static func quote(_ word: String) -> String {
+    public static func quote(_ word: String) -> String {
         let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "@%+=:,./_-".unicodeScalars.contains(scalar))
         }
@@ -61,12 +68,3 @@ enum ShellWords {
     }
 }
 
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self {
-            if character == target { result += replacement } else { result.append(character) }
-        }
-        return result
-    }
-}
