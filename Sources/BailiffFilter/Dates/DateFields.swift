@@ -20,6 +20,19 @@ struct DateFields: Sendable {
     /// The text matched but cannot be a date (unknown month name, zone, ...).
     var invalid = false
 
+    init() {}
+
+    /// A calendar date and clock time as the fast parsers read them.
+    init(year: Int?, month: Int, day: Int, hour: Int, minute: Int, second: Int, microsecond: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.microsecond = microsecond
+    }
+
     @inline(__always) private static func get(_ value: Int32) -> Int? { value == unset ? nil : Int(value) }
     @inline(__always) private static func store(_ value: Int?) -> Int32 {
         guard let value else { return unset }

@@ -66,14 +66,8 @@ enum FastISODate {
               let second = scan.plainTwoDigits(start + 17, firstMax: 0x35),
               let tail = tail(&scan, at: start + 19)
         else { return nil }
-        var fields = DateFields()
-        fields.year = year
-        fields.month = month
-        fields.day = day
-        fields.hour = hour
-        fields.minute = minute
-        fields.second = second
-        fields.microsecond = tail.microsecond
+        var fields = DateFields(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: tail.microsecond)
         fields.applyZone(tail.zone)
         return (tail.end, fields)
     }

@@ -22,14 +22,8 @@ enum FastSyslogDate {
               let second = scan.plainTwoDigits(start + 13, firstMax: 0x35),
               let tail = tail(&scan, at: start + 15, matcher: matcher)
         else { return nil }
-        var fields = DateFields()
-        fields.month = month
-        fields.day = day
-        fields.hour = hour
-        fields.minute = minute
-        fields.second = second
-        fields.microsecond = tail.microsecond
-        fields.year = tail.year
+        let fields = DateFields(
+            year: tail.year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: tail.microsecond)
         return (tail.end, fields)
     }
 
