@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BailiffConfig", targets: ["BailiffConfig"]),
         .library(name: "BailiffFilter", targets: ["BailiffFilter"]),
         .library(name: "BailiffJournal", targets: ["BailiffJournal"]),
+        .library(name: "BailiffNetwork", targets: ["BailiffNetwork"]),
         .library(name: "BailiffEngine", targets: ["BailiffEngine"]),
     ],
     dependencies: [
@@ -42,7 +43,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "BailiffJournal", dependencies: ["CSystemd", "BailiffConfig"]),
-        .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal"]),
+        .target(name: "BailiffNetwork"),
+        .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal", "BailiffNetwork"]),
         .executableTarget(
             name: "bailiff",
             dependencies: [
@@ -64,7 +66,8 @@ let package = Package(
         .testTarget(name: "BailiffConfigTests", dependencies: ["BailiffConfig"]),
         .testTarget(name: "BailiffFilterTests", dependencies: ["BailiffFilter", "BailiffConfig"]),
         .testTarget(name: "BailiffJournalTests", dependencies: ["BailiffJournal"]),
-        .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal"]),
+        .testTarget(name: "BailiffNetworkTests", dependencies: ["BailiffNetwork"]),
+        .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import BailiffNetwork
 /// Networks kept as sorted, disjoint address ranges, so a lookup is one binary search.
 ///
 /// Two prefix networks are always either disjoint or nested, so dropping every network

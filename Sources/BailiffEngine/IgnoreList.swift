@@ -1,4 +1,5 @@
 import BailiffConfig
+import BailiffNetwork
 
 /// Malformed `ignoreip` entries, each with what was expected.
 public struct IgnoreListError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import BailiffConfig
+import BailiffNetwork
 import BailiffFilter
 import BailiffJournal
 

@@ -1,5 +1,6 @@
 import BailiffConfig
 import Testing
+@testable import BailiffNetwork
 @testable import BailiffEngine
 
 @Suite struct IgnoreListTests {
