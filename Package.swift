@@ -11,11 +11,15 @@ let package = Package(
         .library(name: "BailiffFilter", targets: ["BailiffFilter"]),
         .library(name: "BailiffJournal", targets: ["BailiffJournal"]),
         .library(name: "BailiffNetwork", targets: ["BailiffNetwork"]),
+        .library(name: "BailiffBans", targets: ["BailiffBans"]),
+        .library(name: "BailiffActions", targets: ["BailiffActions"]),
         .library(name: "BailiffEngine", targets: ["BailiffEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +48,14 @@ let package = Package(
         ),
         .target(name: "BailiffJournal", dependencies: ["CSystemd", "BailiffConfig"]),
         .target(name: "BailiffNetwork"),
+        .target(
+            name: "BailiffBans",
+            dependencies: ["BailiffConfig", "BailiffNetwork", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "BailiffActions",
+            dependencies: ["BailiffConfig", "BailiffNetwork", .product(name: "Subprocess", package: "swift-subprocess")]
+        ),
         .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal", "BailiffNetwork"]),
         .executableTarget(
             name: "bailiff",
@@ -67,6 +79,8 @@ let package = Package(
         .testTarget(name: "BailiffFilterTests", dependencies: ["BailiffFilter", "BailiffConfig"]),
         .testTarget(name: "BailiffJournalTests", dependencies: ["BailiffJournal"]),
         .testTarget(name: "BailiffNetworkTests", dependencies: ["BailiffNetwork"]),
+        .testTarget(name: "BailiffBansTests", dependencies: ["BailiffBans", "BailiffConfig", "BailiffNetwork"]),
+        .testTarget(name: "BailiffActionsTests", dependencies: ["BailiffActions", "BailiffConfig", "BailiffNetwork"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
     ],
