@@ -123,6 +123,61 @@ struct LiveJournaldTests {
         _ = try restarted.seek(cursor: cursor)
         #expect(try readRemaining(restarted).map(\.messageText) == [])
     }
+
+    /// journald is killed and comes back while the reader waits and reads; then the reader
+    /// itself stops, more is logged, and a new reader resumes from the cursor. Every entry
+    /// arrives exactly once, in order, and descriptors on the dead journald's files are released.
+    @Test func journaldCrashAndReaderRestartLoseNothing() throws {
+        let journald = try LiveJournald.start()
+        defer { journald.stop() }
+        var reader = try reader(for: journald)
+        try reader.seekTail()
+
+        func readUntil(_ count: Int, into messages: inout [String]) throws {
+            let deadline = monotonicNow() + 20
+            while messages.count < count, monotonicNow() < deadline {
+                while let entry = try reader.next() { messages.append(entry.messageText) }
+                if messages.count < count { _ = try reader.wait(timeout: .milliseconds(200)) }
+            }
+        }
+
+        let rounds = 4
+        let batch = 50
+        let expected = (0..<rounds).flatMap { round in (0..<batch).map { "crash round \(round) entry \($0)" } }
+        var messages: [String] = []
+        for round in 0..<rounds {
+            try journald.log(Array(expected[(round * batch)..<((round + 1) * batch)]), identifier: Self.identifier)
+            try readUntil((round + 1) * batch, into: &messages)
+            #expect(messages.count == (round + 1) * batch, "round \(round): \(messages.count) entries read")
+            try journald.crashAndRestart()
+        }
+        // The new journald's entries are seen too, after the crash left its files dirty.
+        let afterCrash = (0..<batch).map { "after crash entry \($0)" }
+        try journald.log(afterCrash, identifier: Self.identifier)
+        try readUntil(expected.count + batch, into: &messages)
+        #expect(messages == expected + afterCrash)
+        // Each restarted journald set the dead one's file aside as dirty (`.journal~`).
+        let dirtyFiles = directoryEntries(journald.journalDirectory).flatMap { directoryEntries("\(journald.journalDirectory)/\($0)") }
+            .filter { $0.hasSuffix(".journal~") }
+        #expect(dirtyFiles.count >= rounds, "dirty files after \(rounds) crashes: \(dirtyFiles)")
+        let descriptors = openJournalDescriptors()
+        #expect(descriptors.deleted == 0, "descriptors on deleted journal files: \(descriptors)")
+
+        // Stop the reader, log while it is down, resume from its cursor.
+        let cursor = try reader.cursor()
+        reader = try self.reader(for: journald)
+        let whileDown = (0..<batch).map { "while down entry \($0)" }
+        try journald.log(whileDown, identifier: Self.identifier)
+        try journald.crashAndRestart()
+        _ = try reader.seek(cursor: cursor)
+        var resumed: [String] = []
+        let deadline = monotonicNow() + 20
+        while resumed.count < batch, monotonicNow() < deadline {
+            while let entry = try reader.next() { resumed.append(entry.messageText) }
+            if resumed.count < batch { _ = try reader.wait(timeout: .milliseconds(200)) }
+        }
+        #expect(resumed == whileDown)
+    }
 }
 
 func monotonicNow() -> Double {

@@ -29,11 +29,7 @@ func openJournalDescriptors() -> (open: Int, deleted: Int) {
     var open = 0
     var deleted = 0
     for name in directoryEntries("/proc/self/fd") {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/fd/\(name)", &buffer, buffer.count - 1)
-        guard count > 0 else { continue }
-        let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard target.contains("/run/log/journal/"), target.contains(".journal") else { continue }
+        guard let target = readLink("/proc/self/fd/\(name)"), target.contains("/run/log/journal/"), target.contains(".journal") else { continue }
         open += 1
         if target.hasSuffix(" (deleted)") { deleted += 1 }
     }

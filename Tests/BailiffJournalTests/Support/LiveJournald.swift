@@ -32,6 +32,8 @@ final class LiveJournald: Sendable {
         RuntimeMaxUse=64M
         """
 
+    /// journald runs under a loop that starts it again when it dies, as systemd would, until
+    /// the stop mark exists; so a test can kill it and watch it come back.
     private static let startScript = """
         set -e
         mount -t tmpfs -o mode=0755 tmpfs /run/systemd
@@ -39,11 +41,13 @@ final class LiveJournald: Sendable {
         if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=0755 tmpfs /var/log/journal; fi
         mkdir -p /run/systemd/journald.conf.d
         printf '%s\\n' "$1" > /run/systemd/journald.conf.d/bailiff-test.conf
-        \(journald) </dev/null &
-        journald=$!
-        cat >/dev/null || true
-        kill $journald
-        wait $journald
+        set +e
+        while [ ! -e /run/systemd/bailiff-test-stop ]; do \(journald) </dev/null; sleep 0.05; done &
+        supervisor=$!
+        cat >/dev/null
+        touch /run/systemd/bailiff-test-stop
+        kill $(cat /proc/$supervisor/task/$supervisor/children) 2>/dev/null
+        wait $supervisor
         """
 
     private init(pid: pid_t, lifeline: Int32) {
@@ -118,6 +122,31 @@ final class LiveJournald: Sendable {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--vacuum-files=\(files)"])
     }
 
+    /// The running journald processes of this namespace (normally one).
+    func journaldProcesses() -> [pid_t] {
+        guard let namespace = readLink("/proc/\(pid)/ns/mnt") else { return [] }
+        return directoryEntries("/proc").compactMap { pid_t($0) }.filter { candidate in
+            (try? readFile("/proc/\(candidate)/comm"))?.hasPrefix("systemd-journal") == true
+                && readLink("/proc/\(candidate)/ns/mnt") == namespace
+        }
+    }
+
+    /// Kills journald with SIGKILL, as a crash would, and waits until a new one accepts entries.
+    func crashAndRestart() throws {
+        let before = journaldProcesses()
+        guard !before.isEmpty else { throw CommandFailure(command: [Self.journald], status: -1, output: "no journald to kill") }
+        for process in before { kill(process, SIGKILL) }
+        for _ in 0..<200 {
+            let now = journaldProcesses()
+            if !now.isEmpty, Set(now).isDisjoint(with: before), fileExists("/proc/\(pid)/root/run/systemd/journal/stdout") {
+                // It accepts entries once it answers a sync request.
+                if (try? Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--sync"])) != nil { return }
+            }
+            usleep(25_000)
+        }
+        throw CommandFailure(command: [Self.journald], status: -1, output: "journald did not come back within 5s of being killed")
+    }
+
     /// Stops journald; its mount namespace disappears with it.
     func stop() {
         close(lifeline)
@@ -126,11 +155,12 @@ final class LiveJournald: Sendable {
             if waitpid(pid, &status, WNOHANG) == pid { return }
             usleep(25_000)
         }
-        // Not down after 5s: kill journald (the shell's child) and the shell, by their PIDs.
+        // Not down after 5s: kill the loop, journald and the shell, by their PIDs.
         let children = (try? readFile("/proc/\(pid)/task/\(pid)/children")) ?? ""
         for child in children.split(separator: " ").compactMap({ pid_t($0.filter { !$0.isWhitespace }) }) {
             kill(child, SIGKILL)
         }
+        for process in journaldProcesses() { kill(process, SIGKILL) }
         kill(pid, SIGKILL)
         _ = Subprocess.wait(pid)
     }

@@ -161,3 +161,11 @@ func directoryEntries(_ path: String) -> [String] {
     }
     return names.sorted()
 }
+
+/// The target of a symbolic link, or nil when it cannot be read.
+func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink(path, &buffer, buffer.count - 1)
+    guard length >= 0 else { return nil }
+    return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
