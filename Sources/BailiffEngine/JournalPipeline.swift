@@ -77,14 +77,14 @@ public final class JournalPipeline {
     private var line: [UInt8] = []
     private let longestFindtime: Double
 
-    /// Decisions young enough to matter for a restart, as saved.
-    private var recentDecisions: [DecisionRecord] = []
+    /// Decisions young enough to matter for a restart, their triggers held compactly.
+    private var recentDecisions: [HeldDecision] = []
     private var decisionsChanged = false
-    /// `jail \t trigger cursor` of every recent decision: a decision made again after a
-    /// crash (its entries came after the saved cursor) is recognised and not repeated.
-    private var knownTriggers: Set<String> = []
+    /// The trigger entry of every recent decision: a decision made again after a crash
+    /// (its entries came after the saved cursor) is recognised and not repeated.
+    private var knownTriggers: Set<HeldDecision.Trigger> = []
     /// During the replay: per jail, per id, the trigger entry of its last decision.
-    private var usedUpUntil: [[String: (realtime: UInt64, cursor: String)]] = []
+    private var usedUpUntil: [[String: EntryReference]] = []
     private var replaying = false
     private var processedSinceCommit = false
     private var newestTime = 0.0
@@ -157,11 +157,21 @@ public final class JournalPipeline {
     private func loadDecisions() {
         guard let decisionLog else { return }
         do {
-            recentDecisions = try decisionLog.read()
+            var unreadable = 0
+            for record in try decisionLog.read() {
+                guard let trigger = references.reference(for: record.triggerCursor) else {
+                    unreadable += 1
+                    continue
+                }
+                recentDecisions.append(HeldDecision(jail: record.jail, id: record.id, time: record.time, trigger: trigger))
+            }
+            if unreadable > 0 {
+                warnings.append("\(decisionLog.path): \(unreadable) decisions with a cursor of another shape are ignored")
+            }
         } catch {
             warnings.append("\(error); earlier decisions are not known, failures before the cursor may be counted again")
         }
-        knownTriggers = Set(recentDecisions.map { "\($0.jail)\t\($0.triggerCursor)" })
+        knownTriggers = Set(recentDecisions.map(\.jailTrigger))
     }
 
     /// Rebuilds the failure windows from the entries of the last findtime up to and
@@ -169,11 +179,10 @@ public final class JournalPipeline {
     private func replay(before cursor: String) throws(JournalError) {
         guard let end = references.reference(for: cursor)?.realtime else { throw .malformedCursor(cursor) }
         usedUpUntil = jails.map { jail in
-            var used: [String: (realtime: UInt64, cursor: String)] = [:]
-            for record in recentDecisions where record.jail == jail.name {
-                guard let trigger = references.reference(for: record.triggerCursor), trigger.realtime <= end else { continue }
-                if let known = used[record.id], known.realtime > trigger.realtime { continue }
-                used[record.id] = (trigger.realtime, record.triggerCursor)
+            var used: [String: EntryReference] = [:]
+            for record in recentDecisions where record.jail == jail.name && record.trigger.realtime <= end {
+                if let known = used[record.id], known.realtime > record.trigger.realtime { continue }
+                used[record.id] = record.trigger
             }
             return used
         }
@@ -227,7 +236,7 @@ public final class JournalPipeline {
                 cursor = text
                 reference = references.reference(for: text) ?? .unknown
             }
-            if replaying, isUsedUp(failure.id, jail: index, entry: entry, cursor: cursor!) { continue }
+            if replaying, isUsedUp(failure.id, jail: index, entry: reference) { continue }
             switch jails[index].counter.count(failure, evidence: reference) {
             case .counted:
                 jails[index].statistics.failures += 1
@@ -238,12 +247,14 @@ public final class JournalPipeline {
             case .ban(let decision):
                 jails[index].statistics.failures += 1
                 guard !replaying else { continue }
-                let key = "\(jails[index].name)\t\(cursor!)"
+                let held = HeldDecision(jail: jails[index].name, id: decision.id, time: decision.lastTime, trigger: reference)
                 // Made before a stop that came before the cursor was saved: not again.
-                guard knownTriggers.insert(key).inserted else { continue }
+                if reference != .unknown {
+                    guard knownTriggers.insert(held.jailTrigger).inserted else { continue }
+                    recentDecisions.append(held)
+                    decisionsChanged = true
+                }
                 jails[index].statistics.decisions += 1
-                recentDecisions.append(DecisionRecord(jail: jails[index].name, id: decision.id, time: decision.lastTime, triggerCursor: cursor!))
-                decisionsChanged = true
                 let cursors = decision.evidence.compactMap { references.cursor(of: $0) }
                 decide(JailDecision(jail: jails[index].name, decision: decision, cursors: cursors, triggerCursor: cursor!))
             }
@@ -252,13 +263,13 @@ public final class JournalPipeline {
 
     /// Whether a replayed failure was already used up by the id's last decision before
     /// the cursor (it lies at or before that decision's trigger entry).
-    private func isUsedUp(_ id: String, jail: Int, entry: JournalEntry, cursor: String) -> Bool {
+    private func isUsedUp(_ id: String, jail: Int, entry: EntryReference) -> Bool {
         guard let trigger = usedUpUntil[jail][id] else { return false }
-        if entry.realtimeMicroseconds > trigger.realtime {
+        if entry.realtime > trigger.realtime {
             usedUpUntil[jail][id] = nil
             return false
         }
-        if cursor == trigger.cursor { usedUpUntil[jail][id] = nil }
+        if entry == trigger { usedUpUntil[jail][id] = nil }
         return true
     }
 
@@ -273,8 +284,10 @@ public final class JournalPipeline {
         if decisionsChanged, let decisionLog {
             let horizon = newestTime - longestFindtime - options.lateness - 60
             recentDecisions.removeAll { $0.time < horizon }
-            knownTriggers = Set(recentDecisions.map { "\($0.jail)\t\($0.triggerCursor)" })
-            try decisionLog.write(recentDecisions)
+            knownTriggers = Set(recentDecisions.map(\.jailTrigger))
+            try decisionLog.write(recentDecisions.compactMap { held in
+                references.cursor(of: held.trigger).map { DecisionRecord(jail: held.jail, id: held.id, time: held.time, triggerCursor: $0) }
+            })
             decisionsChanged = false
         }
         try cursorFile.write(cursor)

@@ -20,6 +20,7 @@ public final class JournalReader {
     /// A seek left the journal on an entry that `next()` must return before moving on.
     private var currentEntryUnread = false
     private var entriesSinceProcess = 0
+    private var entriesSinceRelease = 0
     /// Whether `next()` has returned an entry since the last seek.
     private var hasLastEntry = false
     /// That entry's cursor, once fetched: kept because processing file changes can take
@@ -29,6 +30,8 @@ public final class JournalReader {
     /// Entries read between two `sd_journal_process` calls made by `next()` itself, so files
     /// deleted underneath are closed even when the caller never runs out of entries to wait.
     static let processInterval = 4096
+    /// Entries read between two releases of the journal files' mapped pages (see `MappedJournalPages`).
+    static let releaseInterval = 4096
 
     /// Opens `source` and installs the union of `matches`.
     public init(source: JournalSource, matches: JournalMatchSet = JournalMatchSet()) throws(JournalError) {
@@ -214,6 +217,11 @@ public final class JournalReader {
             if entriesSinceProcess >= Self.processInterval {
                 entriesSinceProcess = 0
                 _ = try? process()
+            }
+            entriesSinceRelease += 1
+            if entriesSinceRelease >= Self.releaseInterval {
+                entriesSinceRelease = 0
+                MappedJournalPages.release()
             }
         }
         hasLastEntry = true
