@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "BailiffBans", targets: ["BailiffBans"]),
         .library(name: "BailiffActions", targets: ["BailiffActions"]),
         .library(name: "BailiffEngine", targets: ["BailiffEngine"]),
+        .library(name: "BailiffControl", targets: ["BailiffControl"]),
+        .library(name: "BailiffService", targets: ["BailiffService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,6 +59,8 @@ let package = Package(
             dependencies: ["BailiffConfig", "BailiffNetwork", .product(name: "Subprocess", package: "swift-subprocess")]
         ),
         .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal", "BailiffNetwork"]),
+        .target(name: "BailiffControl"),
+        .target(name: "BailiffService", dependencies: ["CSystemd"]),
         .executableTarget(
             name: "bailiff",
             dependencies: [
@@ -81,6 +85,8 @@ let package = Package(
         .testTarget(name: "BailiffNetworkTests", dependencies: ["BailiffNetwork"]),
         .testTarget(name: "BailiffBansTests", dependencies: ["BailiffBans", "BailiffConfig", "BailiffNetwork"]),
         .testTarget(name: "BailiffActionsTests", dependencies: ["BailiffActions", "BailiffConfig", "BailiffNetwork"]),
+        .testTarget(name: "BailiffControlTests", dependencies: ["BailiffControl"]),
+        .testTarget(name: "BailiffServiceTests", dependencies: ["BailiffService"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
     ],

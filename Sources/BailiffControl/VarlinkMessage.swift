@@ -1,0 +1,1 @@
+// Varlink protocol: messages, server, client.

@@ -1,0 +1,1 @@
+// systemd service protocol: notify, watchdog, socket activation.
