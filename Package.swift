@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        // Linux headers Swift's Glibc module leaves out (eventfd, signalfd).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "BailiffConfig",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
@@ -61,6 +63,10 @@ let package = Package(
         .target(name: "BailiffEngine", dependencies: ["BailiffConfig", "BailiffFilter", "BailiffJournal", "BailiffNetwork"]),
         .target(name: "BailiffControl"),
         .target(name: "BailiffService", dependencies: ["CSystemd"]),
+        .target(
+            name: "BailiffDaemon",
+            dependencies: ["BailiffConfig", "BailiffJournal", "BailiffEngine", "BailiffNetwork", "CLinux"]
+        ),
         .executableTarget(
             name: "bailiff",
             dependencies: [
@@ -87,6 +93,7 @@ let package = Package(
         .testTarget(name: "BailiffActionsTests", dependencies: ["BailiffActions", "BailiffConfig", "BailiffNetwork"]),
         .testTarget(name: "BailiffControlTests", dependencies: ["BailiffControl"]),
         .testTarget(name: "BailiffServiceTests", dependencies: ["BailiffService"]),
+        .testTarget(name: "BailiffDaemonTests", dependencies: ["BailiffDaemon", "BailiffNetwork"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
     ],

@@ -11,7 +11,7 @@ public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     /// The error in `errno` right after `call` failed.
-    static func errno(_ call: String) -> SystemCallError {
+    public static func errno(_ call: String) -> SystemCallError {
         SystemCallError(call: call, reason: String(cString: strerror(Glibc.errno)))
     }
 
