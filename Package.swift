@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "BailiffService", dependencies: ["CSystemd"]),
         .target(
             name: "BailiffDaemon",
-            dependencies: ["BailiffConfig", "BailiffJournal", "BailiffEngine", "BailiffNetwork", "CLinux"]
+            dependencies: ["BailiffConfig", "BailiffJournal", "BailiffEngine", "BailiffNetwork", "CLinux", "CSystemd"]
         ),
         .executableTarget(
             name: "bailiff",
