@@ -17,7 +17,7 @@ public enum AuditEvent: String, Sendable, CaseIterable {
         case .reloadFailed: "d8f97e259ec54272b8e2b8210d0a0833"
         case .start: "3a07c131ecb84d7ea0e7f73b0d54be02"
         case .stop: "231f3a3c725a4e388c152b23b93a6a4c"
-        case .actionFailed: "c1f0e2b7a4d94c4f9a3e5b6d7c8e9f01"
+        case .actionFailed: "441bdfb7cd6f425ba00705ddf7364996"
         }
     }
 
