@@ -28,7 +28,7 @@ conformance: deps
 
 # The tests also read real journals: journald, journalctl and systemd-journal-remote.
 test: deps
-	@scripts/install-deps systemd systemd-journal-remote python3 iproute2 iptables ipset nftables
+	@scripts/install-deps systemd systemd-journal-remote python3 sqlite3 iproute2 iptables ipset nftables
 	$(MAKE) conformance
 	$(SWIFT) test
 

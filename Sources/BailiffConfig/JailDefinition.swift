@@ -30,7 +30,7 @@ public struct JailLoader: Sendable {
         "bantime.increment", "bantime.factor", "bantime.formula", "bantime.multipliers", "bantime.maxtime",
         "bantime.rndtime", "bantime.overalljails", "ignorecommand", "ignoreself", "ignoreip", "ignorecache",
         "logpath", "logencoding", "logtimezone", "usedns", "port", "protocol", "chain", "mode",
-        "prefregex", "failregex", "ignoreregex", "maxlines", "datepattern", "journalmatch",
+        "prefregex", "failregex", "ignoreregex", "maxlines", "datepattern", "journalmatch", "banprefix.ipv4", "banprefix.ipv6",
     ]
 
     public struct Outcome: Sendable {
