@@ -65,7 +65,10 @@ let package = Package(
         .target(name: "BailiffService", dependencies: ["CSystemd"]),
         .target(
             name: "BailiffDaemon",
-            dependencies: ["BailiffConfig", "BailiffJournal", "BailiffEngine", "BailiffNetwork", "CLinux", "CSystemd"]
+            dependencies: [
+                "BailiffConfig", "BailiffJournal", "BailiffEngine", "BailiffNetwork", "BailiffBans", "BailiffActions",
+                "CLinux", "CSystemd",
+            ]
         ),
         .executableTarget(
             name: "bailiff",
