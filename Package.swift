@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bailiff", targets: ["bailiff"]),
+        .executable(name: "bailiffd", targets: ["bailiffd"]),
         .executable(name: "bailiff-conformance", targets: ["bailiff-conformance"]),
         .library(name: "BailiffConfig", targets: ["BailiffConfig"]),
         .library(name: "BailiffFilter", targets: ["BailiffFilter"]),
@@ -79,6 +80,10 @@ let package = Package(
                 "BailiffEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "bailiffd",
+            dependencies: ["BailiffDaemon", "BailiffJournal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bailiff-conformance",

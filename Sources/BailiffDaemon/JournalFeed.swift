@@ -10,6 +10,7 @@ final class JournalFeed {
     let pipeline: JournalPipeline
     private let loop: EventLoop
     private let decide: (JailDecision) -> Void
+    private let afterBatch: () -> Void
     private let report: (String) -> Void
     private var watch: EventLoop.WatchID?
     /// The last batch stopped at its limit: more is waiting, so the loop must not sleep.
@@ -22,10 +23,17 @@ final class JournalFeed {
     /// Entries read since start, for the entries/s figure.
     private(set) var entriesRead = 0
 
-    init(pipeline: JournalPipeline, loop: EventLoop, decide: @escaping (JailDecision) -> Void, report: @escaping (String) -> Void) {
+    /// - Parameters:
+    ///   - decide: receives each ban decision as its entry is processed.
+    ///   - afterBatch: runs after each batch, before the cursor past it can be saved.
+    init(
+        pipeline: JournalPipeline, loop: EventLoop, decide: @escaping (JailDecision) -> Void, afterBatch: @escaping () -> Void,
+        report: @escaping (String) -> Void
+    ) {
         self.pipeline = pipeline
         self.loop = loop
         self.decide = decide
+        self.afterBatch = afterBatch
         self.report = report
     }
 
@@ -55,6 +63,7 @@ final class JournalFeed {
         do throws(JournalError) {
             let read = try pipeline.processAvailable(limit: Self.batchSize, decide: decide)
             entriesRead += read
+            afterBatch()
             moreWaiting = read == Self.batchSize
             if read > 0, commitTimer == nil {
                 commitTimer = loop.schedule(after: Self.commitInterval) { [unowned self] in

@@ -75,9 +75,9 @@ import Testing
             received.append(signal)
             if received.count == 2 { loop.stop() }
         }
-        // Sent to this thread, which has them blocked: they wait in the signalfd.
-        pthread_kill(pthread_self(), SIGUSR1)
-        pthread_kill(pthread_self(), SIGUSR2)
+        // To the process: any thread may take them, the handler forwards them to the loop.
+        kill(getpid(), SIGUSR1)
+        kill(getpid(), SIGUSR2)
         loop.schedule(after: 5) { loop.stop() }
         try loop.run()
         #expect(Set(received) == [SIGUSR1, SIGUSR2])

@@ -1,0 +1,278 @@
+import BailiffActions
+import BailiffBans
+import BailiffConfig
+import BailiffEngine
+import BailiffNetwork
+import Glibc
+
+/// Turns ban decisions into bans: stored durably first, then audited, then sent to the
+/// jail's actions. Restores unexpired bans at start, lifts bans when they expire or on
+/// request, and reconciles the firewall with the store.
+///
+/// Lives on the event loop's thread. The store is the source of truth: a ban is in it
+/// before any firewall command runs, so a crash in between is repaired by the restore at
+/// the next start.
+final class BanKeeper {
+    struct Jail {
+        let name: String
+        let timePolicy: BanTimePolicy
+        let targetPolicy: BanTargetPolicy
+        let queues: [ActionQueue]
+    }
+
+    let store: BanStore
+    private(set) var jails: [String: Jail]
+    private let audit: AuditLog
+    private let wallClock: () -> Double
+    private let log: (String) -> Void
+
+    /// - Parameter launcher: words put before every action command (tests run them in a network namespace).
+    init(
+        jails definitions: [JailDefinition], store: BanStore, launcher: [String], audit: AuditLog,
+        wallClock: @escaping () -> Double, log: @escaping (String) -> Void,
+        report: @escaping @Sendable (ActionQueue.Report) -> Void
+    ) throws(ConfigError) {
+        var jails: [String: Jail] = [:]
+        for definition in definitions where definition.enabled {
+            let timePolicy = try BanTimePolicy(jail: definition)
+            for warning in timePolicy.warnings { log("warning: \(warning)") }
+            var queues: [ActionQueue] = []
+            for action in definition.actions {
+                let template = try ActionTemplate(action)
+                queues.append(ActionQueue(jail: definition.name, runner: ActionRunner(template: template, launcher: launcher), report: report))
+            }
+            jails[definition.name] = Jail(name: definition.name, timePolicy: timePolicy, targetPolicy: try BanTargetPolicy(jail: definition), queues: queues)
+        }
+        self.jails = jails
+        self.store = store
+        self.audit = audit
+        self.wallClock = wallClock
+        self.log = log
+    }
+
+    var allQueues: [ActionQueue] { jails.values.flatMap(\.queues) }
+
+    // MARK: - Start and stop
+
+    /// Starts every action, then puts back each unexpired ban with the time it has left.
+    /// Restoring counts as no new ban. Returns the number of bans restored.
+    func startAndRestore() throws(BanStoreError) -> Int {
+        let now = wallClock()
+        let active = try store.activeBans(at: now)
+        var byJail: [String: [Ban]] = [:]
+        for ban in active { byJail[ban.jail, default: []].append(ban) }
+        for jail in jails.values {
+            let tickets = (byJail[jail.name] ?? []).compactMap { ticket(for: $0, now: now) }
+            for queue in jail.queues {
+                let operations = [ActionQueue.Operation.start] + tickets.map { .ban($0) }
+                Task { await queue.submit(operations) }
+            }
+        }
+        for ban in active where jails[ban.jail] != nil {
+            audit.record(AuditEntry(.restore, "[\(ban.jail)] Restore Ban \(ban.target)", fields: fields(of: ban)))
+        }
+        let orphans = active.filter { jails[$0.jail] == nil }
+        if !orphans.isEmpty {
+            log("\(orphans.count) bans belong to jails that are not enabled; they stay in the store and are not applied")
+        }
+        return active.count - orphans.count
+    }
+
+    /// Runs `actionstop` of every action; bans stay in the store.
+    func stopAll() {
+        for queue in allQueues { Task { await queue.submit([.stop]) } }
+    }
+
+    // MARK: - Bans
+
+    /// Records and applies the bans the decisions call for; returns what was banned.
+    @discardableResult
+    func apply(_ decisions: [JailDecision]) -> [Ban] {
+        let now = wallClock()
+        var additions: [(ban: Ban, cause: BanCause)] = []
+        var failureIDs: [String] = []
+        for decision in decisions {
+            guard let jail = jails[decision.jail] else { continue }
+            guard let target = jail.targetPolicy.target(forFailureID: decision.decision.id) else {
+                log("[\(jail.name)] not banning '\(decision.decision.id)': not an IP address")
+                continue
+            }
+            guard let ban = makeBan(jail, target: target.description, failures: decision.decision.failures, at: decision.decision.lastTime, source: .journal)
+            else { continue }
+            guard ban.isActive(at: now) else {
+                log("[\(jail.name)] \(target) reached maxretry at \(decision.decision.lastTime), but a ban from then would already have ended")
+                continue
+            }
+            additions.append((ban, BanCause(triggerCursor: decision.triggerCursor, failureCursors: decision.cursors)))
+            failureIDs.append(decision.decision.id)
+        }
+        return record(additions, failureIDs: failureIDs, now: now)
+    }
+
+    /// A manual ban of `addresses` in `jail`, through the same path as the journal's.
+    func ban(jail name: String, addresses: [String]) throws(ControlFailure) -> [Ban] {
+        guard let jail = jails[name] else { throw .noSuchJail(name) }
+        let now = wallClock()
+        var additions: [(ban: Ban, cause: BanCause)] = []
+        for address in addresses {
+            guard let target = jail.targetPolicy.target(forFailureID: address) else { throw .invalidAddress(address) }
+            if let ban = makeBan(jail, target: target.description, failures: 0, at: now, source: .manual) { additions.append((ban, BanCause())) }
+        }
+        return record(additions, failureIDs: addresses, now: now)
+    }
+
+    private func makeBan(_ jail: Jail, target: String, failures: Int, at time: Double, source: BanSource) -> Ban? {
+        do throws(BanStoreError) {
+            let earlier = try store.earlierBanCount(of: target, inJail: jail.timePolicy.countsBansInAllJails ? nil : jail.name)
+            let duration = jail.timePolicy.duration(afterEarlierBans: earlier)
+            return Ban(jail: jail.name, target: target, bannedAt: time, duration: duration, banNumber: earlier + 1, failures: failures, source: source)
+        } catch {
+            log("[\(jail.name)] cannot ban \(target): \(error)")
+            return nil
+        }
+    }
+
+    private func record(_ additions: [(ban: Ban, cause: BanCause)], failureIDs: [String], now: Double) -> [Ban] {
+        guard !additions.isEmpty else { return [] }
+        let results: [BanAddition]
+        do throws(BanStoreError) {
+            results = try store.add(contentsOf: additions)
+        } catch {
+            log("cannot record \(additions.count) bans: \(error)")
+            return []
+        }
+        var applied: [Ban] = []
+        var tickets: [String: [BanTicket]] = [:]
+        for (index, result) in results.enumerated() {
+            let ban: Ban
+            switch result {
+            case .added(let added):
+                ban = added
+            case .prolonged(_, let current):
+                // Still failing while banned (entries written before the firewall took hold,
+                // or another port): not a new ban, but the firewall's timeout moves with it.
+                if let ticket = ticket(for: current, now: now) { tickets[current.jail, default: []].append(ticket) }
+                log("[\(current.jail)] \(current.target) already banned; ban extended to \(current.duration)")
+                continue
+            case .alreadyCovered:
+                continue
+            }
+            var auditFields = fields(of: ban)
+            if index < failureIDs.count { auditFields.append(("BAILIFF_FID", failureIDs[index])) }
+            let cause = additions[index].cause
+            if let trigger = cause.triggerCursor { auditFields.append(("BAILIFF_TRIGGER_CURSOR", trigger)) }
+            for cursor in cause.failureCursors { auditFields.append(("BAILIFF_CAUSE_CURSOR", cursor)) }
+            audit.record(AuditEntry(.ban, "[\(ban.jail)] Ban \(ban.target)", fields: auditFields))
+            if let ticket = ticket(for: ban, now: now) { tickets[ban.jail, default: []].append(ticket) }
+            applied.append(ban)
+        }
+        submit(tickets) { .ban($0) }
+        return applied
+    }
+
+    // MARK: - Unbans
+
+    /// Lifts bans on request: `addresses` in `jail` (every jail when nil), or all bans.
+    func unban(jail name: String?, addresses: [String], all: Bool) throws(ControlFailure) -> [Ban] {
+        if let name, jails[name] == nil { throw .noSuchJail(name) }
+        var targets: [String] = []
+        for address in addresses {
+            guard let parsed = try? IPNetwork(parsing: address) else { throw .invalidAddress(address) }
+            targets.append((parsed.unmappedIPv4 ?? parsed).description)
+        }
+        var removed: [Ban] = []
+        do throws(BanStoreError) {
+            if all {
+                for jail in name.map({ [$0] }) ?? Array(jails.keys) { removed += try store.removeAll(inJail: jail) }
+            } else if let name {
+                removed += try store.remove(targets, fromJail: name)
+            } else {
+                for target in targets { removed += try store.removeFromAllJails(target) }
+            }
+        } catch {
+            throw .storeFailed("\(error)")
+        }
+        lift(removed, event: .unban)
+        return removed
+    }
+
+    /// Lifts every ban whose time has run out; returns when the next one ends.
+    @discardableResult
+    func expireDue() -> Double? {
+        do throws(BanStoreError) {
+            let now = wallClock()
+            var lifted: [Ban] = []
+            for ban in try store.expiredBans(at: now) {
+                if let removed = try store.remove(ban.target, fromJail: ban.jail) { lifted.append(removed) }
+            }
+            lift(lifted, event: .expiry)
+            return try store.nextExpiry()
+        } catch {
+            log("lifting expired bans: \(error)")
+            return nil
+        }
+    }
+
+    private func lift(_ bans: [Ban], event: AuditEvent) {
+        let now = wallClock()
+        var tickets: [String: [BanTicket]] = [:]
+        for ban in bans {
+            let verb = event == .expiry ? "Unban (expired)" : "Unban"
+            audit.record(AuditEntry(event, "[\(ban.jail)] \(verb) \(ban.target)", fields: fields(of: ban)))
+            if let ticket = ticket(for: ban, now: now, forUnban: true) { tickets[ban.jail, default: []].append(ticket) }
+        }
+        submit(tickets) { .unban($0) }
+    }
+
+    // MARK: - Reconciliation
+
+    /// Asks every action to check the firewall against the store and put back what is missing.
+    func reconcile() {
+        let now = wallClock()
+        guard let active = try? store.activeBans(at: now) else { return }
+        for jail in jails.values {
+            let expected = active.filter { $0.jail == jail.name }.compactMap { ticket(for: $0, now: now) }
+            for queue in jail.queues { Task { await queue.submit([.reconcile(expected: expected)]) } }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func submit(_ tickets: [String: [BanTicket]], _ operation: (BanTicket) -> ActionQueue.Operation) {
+        for (jailName, jailTickets) in tickets {
+            guard let jail = jails[jailName] else { continue }
+            let operations = jailTickets.map(operation)
+            for queue in jail.queues { Task { await queue.submit(operations) } }
+        }
+    }
+
+    /// The ticket the actions get: the time left, so set timeouts in the kernel end with the ban.
+    private func ticket(for ban: Ban, now: Double, forUnban: Bool = false) -> BanTicket? {
+        guard let target = try? IPNetwork(parsing: ban.target) else {
+            log("[\(ban.jail)] the store holds '\(ban.target)', which is not an address or network; skipped")
+            return nil
+        }
+        var seconds: Int?
+        if let expiresAt = ban.expiresAt {
+            let left = Int((expiresAt - now).rounded(.up))
+            guard forUnban || left > 0 else { return nil }
+            seconds = max(1, left)
+        }
+        return BanTicket(target: target, bantime: seconds, failures: ban.failures, time: ban.bannedAt, banCount: ban.banNumber)
+    }
+
+    private func fields(of ban: Ban) -> [(name: String, value: String)] {
+        [
+            ("BAILIFF_JAIL", ban.jail), ("BAILIFF_IP", ban.target), ("BAILIFF_FAILURES", String(ban.failures)),
+            ("BAILIFF_BANTIME", ban.duration.seconds.map { String(Int($0)) } ?? "-1"), ("BAILIFF_BANCOUNT", String(ban.banNumber)),
+            ("BAILIFF_SOURCE", ban.source.rawValue),
+        ]
+    }
+}
+
+/// Why a control request about bans failed, in terms the control protocol reports.
+enum ControlFailure: Error, Equatable {
+    case noSuchJail(String)
+    case invalidAddress(String)
+    case storeFailed(String)
+}
