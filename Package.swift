@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "BailiffDaemonTests", dependencies: ["BailiffDaemon", "BailiffNetwork"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
+        .testTarget(name: "bailiffdTests", dependencies: ["bailiffd"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// bailiffd against a real kernel firewall (nftables) in a network namespace.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root for network namespaces"))
+struct DaemonFirewallTests {
+    static let jailLocal = """
+        [DEFAULT]
+        banaction = nftables
+        bantime = 1h
+        findtime = 1d
+        [sshd]
+        enabled = true
+        ignoreself = false
+        """
+
+    /// The process dies after a ban is stored and before the firewall has it (its
+    /// firewall command hangs, then kill -9). The next start puts the ban in the firewall.
+    @Test func aBanStoredBeforeACrashReachesTheFirewallAtTheNextStart() throws {
+        let harness = try DaemonHarness(jailLocal: Self.jailLocal)
+        // First run: bans never reach the kernel.
+        let hang = harness.config.appendingPathComponent("action.d/nftables.local")
+        try "[Definition]\nactionban = sleep 10\nactionban_batch = sleep 10\n".write(to: hang, atomically: true, encoding: .utf8)
+        try harness.start()
+        #expect(harness.wait(seconds: 20) { harness.log.contains("] Ban ") })
+        #expect(harness.wait(seconds: 5) { !((try? harness.storedBans()) ?? []).isEmpty })
+        harness.stop(signal: SIGKILL)
+        let stored = try harness.storedBans()
+        #expect(!stored.isEmpty)
+        #expect(harness.nftablesBans().isDisjoint(with: stored), "the hanging action banned nothing")
+
+        try FileManager.default.removeItem(at: hang)
+        try harness.start()
+        #expect(harness.wait(seconds: 20) { stored.isSubset(of: harness.nftablesBans()) }, "log: \(harness.log)")
+        #expect(harness.log.contains("restoring \(stored.count) bans"), "log: \(harness.log)")
+        harness.stop()
+        // A clean stop removes the firewall structures and keeps the bans in the store.
+        #expect(try harness.inNamespace("nft list ruleset").isEmpty)
+        #expect(try harness.storedBans() == stored)
+    }
+
+    /// Someone flushes the firewall under a running daemon: reconciliation puts the bans back.
+    @Test func reconciliationRestoresAFlushedFirewall() throws {
+        let harness = try DaemonHarness(jailLocal: Self.jailLocal)
+        try harness.start(extraArguments: ["--reconcile-interval", "1"])
+        #expect(harness.wait(seconds: 20) { !harness.nftablesBans().isEmpty })
+        // Let the reading finish, so the store holds every ban.
+        usleep(1_500_000)
+        let stored = try harness.storedBans()
+        #expect(harness.wait(seconds: 10) { harness.nftablesBans() == stored })
+        _ = try harness.inNamespace("nft flush ruleset")
+        #expect(harness.nftablesBans().isEmpty)
+        #expect(harness.wait(seconds: 10) { harness.nftablesBans() == stored }, "log: \(harness.log)")
+        harness.stop()
+    }
+}
