@@ -1,1 +1,0 @@
-// Varlink protocol: messages, server, client.
