@@ -16,6 +16,8 @@ public struct ActionDefinition: Sendable {
     public static let commandOptions = [
         "actionstart", "actionstart_on_demand", "actionstop", "actionflush", "actionreload", "actioncheck",
         "actionrepair", "actionrepair_on_unban", "actionban", "actionprolong", "actionreban", "actionunban", "norestored",
+        // bailiff's extensions (docs/actions.md).
+        "actionban_batch", "actionban_batch_item", "actionunban_batch", "actionunban_batch_item", "actionlist",
     ]
     /// Tags that are filled in per ban and must never be resolved from the file.
     static let runtimeTags: Set<String> = ["matches", "ipmatches", "ipjailmatches", "timeout", "bantime"]

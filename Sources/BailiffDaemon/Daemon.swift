@@ -65,6 +65,8 @@ public final class Daemon {
     public func run() throws {
         // Before any other thread exists, so that all of them inherit the blocked signals.
         let signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGHUP])
+        // A client or command that goes away must cost a write error, not the process.
+        signal(SIGPIPE, SIG_IGN)
         try JournalBusErrorGuard.install()
 
         let outcome = JailLoader(tree: ConfigTree(directory: options.configDirectory)).load()

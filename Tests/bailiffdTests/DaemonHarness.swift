@@ -81,13 +81,15 @@ final class DaemonHarness {
         try Self.shell("ip netns exec \(namespace) sh -c \(Self.quote(command))")
     }
 
-    /// The addresses in the jail's nftables sets.
-    func nftablesBans(jail: String = "sshd") -> Set<String> {
+    /// The addresses and networks in the elements of bailiff's nftables sets.
+    func nftablesBans() -> Set<String> {
+        let text = (try? inNamespace("nft list table inet bailiff")) ?? ""
         var addresses = Set<String>()
-        for set in ["jail-\(jail)-v4", "jail-\(jail)-v6"] {
-            let text = (try? inNamespace("nft list set inet bailiff \(set)")) ?? ""
-            for word in text.split(whereSeparator: { " ,{}\n\t".contains($0) }) where word.contains(".") || word.filter({ $0 == ":" }).count >= 2 {
-                if word.first?.isHexDigit == true, !word.hasSuffix("ms") { addresses.insert(String(word)) }
+        for line in text.split(separator: "\n") {
+            guard let start = line.range(of: "elements = {")?.upperBound ?? (line.contains(" timeout ") ? line.startIndex : nil) else { continue }
+            for element in line[start...].split(separator: ",") {
+                guard let word = element.split(whereSeparator: { " {}\t".contains($0) }).first else { continue }
+                if word.contains(".") || word.contains(":") { addresses.insert(String(word)) }
             }
         }
         return addresses
