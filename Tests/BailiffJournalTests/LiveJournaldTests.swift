@@ -168,6 +168,8 @@ struct LiveJournaldTests {
         reader = try self.reader(for: journald)
         let whileDown = (0..<batch).map { "while down entry \($0)" }
         try journald.log(whileDown, identifier: Self.identifier)
+        // What journald received but had not written yet dies with it: wait for the write.
+        try journald.sync()
         try journald.crashAndRestart()
         _ = try reader.seek(cursor: cursor)
         var resumed: [String] = []

@@ -112,6 +112,11 @@ final class LiveJournald: Sendable {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "systemd-cat", "-t", identifier], inputFile: input)
     }
 
+    /// Waits until journald has written everything it received to its files.
+    func sync() throws {
+        try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--sync"])
+    }
+
     /// Asks journald to archive its files and start new ones.
     func rotate() throws {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--rotate"])
