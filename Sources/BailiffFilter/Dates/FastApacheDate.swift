@@ -18,14 +18,9 @@ enum FastApacheDate {
             timeStarts.add(afterYear)
             for timeIndex in 0..<timeStarts.count {
                 guard let time = scan.clockTime(at: timeStarts[timeIndex].end, hours: .hour24, rest: { tail(&$0, at: $1) }) else { continue }
-                var fields = DateFields()
-                fields.year = year
-                fields.month = month
-                fields.day = day.value
-                fields.hour = time.hour
-                fields.minute = time.minute
-                fields.second = time.second
-                fields.microsecond = time.rest.microsecond
+                var fields = DateFields(
+                    year: year, month: month, day: day.value, hour: time.hour, minute: time.minute, second: time.second,
+                    microsecond: time.rest.microsecond)
                 fields.applyZone(time.rest.zone)
                 return (time.rest.end, fields)
             }

@@ -42,14 +42,9 @@ enum FastSyslogDate {
             hourStarts.add(day.end + 1)
             for hourStartIndex in 0..<hourStarts.count {
                 guard let time = scan.clockTime(at: hourStarts[hourStartIndex].end, hours: .spacePadded, rest: { tail(&$0, at: $1, matcher: matcher) }) else { continue }
-                var fields = DateFields()
-                fields.month = month
-                fields.day = day.value
-                fields.hour = time.hour
-                fields.minute = time.minute
-                fields.second = time.second
-                fields.microsecond = time.rest.microsecond
-                fields.year = time.rest.year
+                let fields = DateFields(
+                    year: time.rest.year, month: month, day: day.value, hour: time.hour, minute: time.minute, second: time.second,
+                    microsecond: time.rest.microsecond)
                 return (time.rest.end, fields)
             }
         }
