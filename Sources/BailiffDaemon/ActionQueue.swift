@@ -15,8 +15,6 @@ actor ActionQueue {
         /// Checks that the firewall holds `expected` (all active bans of the jail) and puts
         /// back what is missing.
         case reconcile(expected: [BanTicket])
-        /// Reported back when reached: everything queued before it is done.
-        case marker(Int)
     }
 
     enum Report: Sendable {
@@ -24,7 +22,6 @@ actor ActionQueue {
         case stopped(jail: String, action: String)
         case failed(jail: String, action: String, problem: String)
         case reconciled(jail: String, action: String, restored: [String])
-        case reached(marker: Int)
     }
 
     let jail: String
@@ -71,8 +68,6 @@ actor ActionQueue {
                 report(.stopped(jail: jail, action: name))
             case .reconcile(let expected):
                 await reconcile(expected)
-            case .marker(let id):
-                report(.reached(marker: id))
             }
         }
         draining = false

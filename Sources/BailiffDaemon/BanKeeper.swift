@@ -89,8 +89,7 @@ final class BanKeeper {
     @discardableResult
     func apply(_ decisions: [JailDecision]) -> [Ban] {
         let now = wallClock()
-        var additions: [(ban: Ban, cause: BanCause)] = []
-        var failureIDs: [String] = []
+        var additions: [Addition] = []
         for decision in decisions {
             guard let jail = jails[decision.jail] else { continue }
             guard let target = jail.targetPolicy.target(forFailureID: decision.decision.id) else {
@@ -103,22 +102,24 @@ final class BanKeeper {
                 log("[\(jail.name)] \(target) reached maxretry at \(decision.decision.lastTime), but a ban from then would already have ended")
                 continue
             }
-            additions.append((ban, BanCause(triggerCursor: decision.triggerCursor, failureCursors: decision.cursors)))
-            failureIDs.append(decision.decision.id)
+            let cause = BanCause(triggerCursor: decision.triggerCursor, failureCursors: decision.cursors)
+            additions.append(Addition(ban: ban, cause: cause, failureID: decision.decision.id))
         }
-        return record(additions, failureIDs: failureIDs, now: now)
+        return record(additions, now: now)
     }
 
     /// A manual ban of `addresses` in `jail`, through the same path as the journal's.
     func ban(jail name: String, addresses: [String]) throws(ControlFailure) -> [Ban] {
         guard let jail = jails[name] else { throw .noSuchJail(name) }
         let now = wallClock()
-        var additions: [(ban: Ban, cause: BanCause)] = []
+        var additions: [Addition] = []
         for address in addresses {
             guard let target = jail.targetPolicy.target(forFailureID: address) else { throw .invalidAddress(address) }
-            if let ban = makeBan(jail, target: target.description, failures: 0, at: now, source: .manual) { additions.append((ban, BanCause())) }
+            if let ban = makeBan(jail, target: target.description, failures: 0, at: now, source: .manual) {
+                additions.append(Addition(ban: ban, cause: BanCause(), failureID: address))
+            }
         }
-        return record(additions, failureIDs: addresses, now: now)
+        return record(additions, now: now)
     }
 
     private func makeBan(_ jail: Jail, target: String, failures: Int, at time: Double, source: BanSource) -> Ban? {
@@ -132,11 +133,18 @@ final class BanKeeper {
         }
     }
 
-    private func record(_ additions: [(ban: Ban, cause: BanCause)], failureIDs: [String], now: Double) -> [Ban] {
+    /// A ban to record, with what caused it.
+    private struct Addition {
+        var ban: Ban
+        var cause: BanCause
+        var failureID: String
+    }
+
+    private func record(_ additions: [Addition], now: Double) -> [Ban] {
         guard !additions.isEmpty else { return [] }
         let results: [BanAddition]
         do throws(BanStoreError) {
-            results = try store.add(contentsOf: additions)
+            results = try store.add(contentsOf: additions.map { ($0.ban, $0.cause) })
         } catch {
             log("cannot record \(additions.count) bans: \(error)")
             return []
@@ -158,7 +166,7 @@ final class BanKeeper {
                 continue
             }
             var auditFields = fields(of: ban)
-            if index < failureIDs.count { auditFields.append(("BAILIFF_FID", failureIDs[index])) }
+            auditFields.append(("BAILIFF_FID", additions[index].failureID))
             let cause = additions[index].cause
             if let trigger = cause.triggerCursor { auditFields.append(("BAILIFF_TRIGGER_CURSOR", trigger)) }
             for cursor in cause.failureCursors { auditFields.append(("BAILIFF_CAUSE_CURSOR", cursor)) }
@@ -202,9 +210,8 @@ final class BanKeeper {
         do throws(BanStoreError) {
             let now = wallClock()
             var lifted: [Ban] = []
-            for ban in try store.expiredBans(at: now) {
-                if let removed = try store.remove(ban.target, fromJail: ban.jail) { lifted.append(removed) }
-            }
+            let expiredByJail = Dictionary(grouping: try store.expiredBans(at: now), by: \.jail)
+            for (jail, expired) in expiredByJail { lifted += try store.remove(expired.map(\.target), fromJail: jail) }
             lift(lifted, event: .expiry)
             return try store.nextExpiry()
         } catch {

@@ -43,6 +43,7 @@ public final class Daemon {
     private let options: Options
     private let loop = EventLoop()
     private let log: (String) -> Void
+    private let audit = AuditLog()
     private var keeper: BanKeeper?
     private var feed: JournalFeed?
     private var pendingDecisions: [JailDecision] = []
@@ -77,14 +78,14 @@ public final class Daemon {
         let jails = outcome.jails.filter(\.enabled)
         guard !jails.isEmpty else { throw StartFailure(description: "no enabled jail in \(options.configDirectory)") }
 
-        try makeDirectory(options.stateDirectory)
+        // Opening the store creates the state directory when it is missing.
         let opening = try BanStore.open(inDirectory: options.stateDirectory, now: Self.wallClock())
         if let recovery = opening.recovery { log("error: \(recovery)") }
 
         let mailbox = try Mailbox<ActionQueue.Report>()
         mailbox.attach(to: loop) { [unowned self] report in handle(report) }
         let keeper = try BanKeeper(
-            jails: jails, store: opening.store, launcher: options.launcher, audit: AuditLog(), wallClock: Self.wallClock,
+            jails: jails, store: opening.store, launcher: options.launcher, audit: audit, wallClock: Self.wallClock,
             log: log, report: { mailbox.send($0) })
         self.keeper = keeper
 
@@ -116,7 +117,7 @@ public final class Daemon {
         }
         loop.schedule(after: 60) { [unowned self] in purgeWindows() }
         if !options.dryRun { loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() } }
-        AuditLog().record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
+        audit.record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
         try loop.run()
     }
 
@@ -165,11 +166,9 @@ public final class Daemon {
             if stopping, actionsRunning <= 0 { loop.stop() }
         case .failed(let jail, let action, let problem):
             log("error: [\(jail)] action \(action): \(problem)")
-            AuditLog().record(AuditEntry(.actionFailed, "[\(jail)] action \(action) failed: \(problem)", fields: [("BAILIFF_JAIL", jail)]))
+            audit.record(AuditEntry(.actionFailed, "[\(jail)] action \(action) failed: \(problem)", fields: [("BAILIFF_JAIL", jail)]))
         case .reconciled(let jail, let action, let restored):
             if !restored.isEmpty { log("[\(jail)] action \(action): put back \(restored.count) bans missing from the firewall") }
-        case .reached:
-            break
         }
     }
 
@@ -181,7 +180,7 @@ public final class Daemon {
         applyDecisions()
         feed?.flush()
         log("stopping")
-        AuditLog().record(AuditEntry(.stop, "bailiffd stopped"))
+        audit.record(AuditEntry(.stop, "bailiffd stopped"))
         guard !options.dryRun, actionsRunning > 0, let keeper else {
             loop.stop()
             return
@@ -190,17 +189,6 @@ public final class Daemon {
         loop.schedule(after: options.stopTimeout) { [unowned self] in
             log("warning: actions did not stop within \(options.stopTimeout)s")
             loop.stop()
-        }
-    }
-}
-
-/// Creates `path` and its parents (mode 0700 for the last one) when missing.
-func makeDirectory(_ path: String) throws {
-    var current = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-        current += "/" + part
-        if mkdir(current, 0o700) != 0, errno != EEXIST {
-            throw Daemon.StartFailure(description: "cannot create \(current): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -20,9 +20,6 @@ final class JournalFeed {
     static let batchSize = 2048
     static let commitInterval = 0.3
 
-    /// Entries read since start, for the entries/s figure.
-    private(set) var entriesRead = 0
-
     /// - Parameters:
     ///   - decide: receives each ban decision as its entry is processed.
     ///   - afterBatch: runs after each batch, before the cursor past it can be saved.
@@ -62,7 +59,6 @@ final class JournalFeed {
     private func readBatch() {
         do throws(JournalError) {
             let read = try pipeline.processAvailable(limit: Self.batchSize, decide: decide)
-            entriesRead += read
             afterBatch()
             moreWaiting = read == Self.batchSize
             if read > 0, commitTimer == nil {
