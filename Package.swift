@@ -68,7 +68,8 @@ let package = Package(
             name: "BailiffDaemon",
             dependencies: [
                 "BailiffConfig", "BailiffJournal", "BailiffEngine", "BailiffNetwork", "BailiffBans", "BailiffActions",
-                "CLinux", "CSystemd",
+                "BailiffControl", "BailiffService", "CLinux", "CSystemd",
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .executableTarget(
@@ -78,6 +79,8 @@ let package = Package(
                 "BailiffFilter",
                 "BailiffJournal",
                 "BailiffEngine",
+                "BailiffControl",
+                "BailiffNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -104,7 +107,7 @@ let package = Package(
         .testTarget(name: "BailiffDaemonTests", dependencies: ["BailiffDaemon", "BailiffNetwork"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
-        .testTarget(name: "bailiffdTests", dependencies: ["bailiffd"]),
+        .testTarget(name: "bailiffdTests", dependencies: ["bailiffd", "BailiffControl"]),
     ],
     swiftLanguageModes: [.v6]
 )

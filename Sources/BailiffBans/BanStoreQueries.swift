@@ -15,6 +15,16 @@ extension BanStore {
         }
     }
 
+    /// How many bans are in force at `time`, per jail (jails without any are absent).
+    public func activeBanCounts(at time: Double) throws(BanStoreError) -> [String: Int] {
+        try read("count the active bans") { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT jail, COUNT(*) AS bans FROM active_bans WHERE expires_at IS NULL OR expires_at > ? GROUP BY jail",
+                arguments: [time])
+            return Dictionary(uniqueKeysWithValues: rows.map { (row: Row) -> (String, Int) in (row["jail"], row["bans"]) })
+        }
+    }
+
     /// The ban of `target` in `jail` if one is in force at `time`.
     public func activeBan(of target: String, inJail jail: String, at time: Double) throws(BanStoreError) -> Ban? {
         try read("read the ban of \(target) in jail \(jail)") { db in

@@ -14,7 +14,8 @@ import Glibc
 /// the next start.
 final class BanKeeper {
     struct Jail {
-        let name: String
+        let definition: JailDefinition
+        var name: String { definition.name }
         let timePolicy: BanTimePolicy
         let targetPolicy: BanTargetPolicy
         let queues: [ActionQueue]
@@ -25,29 +26,52 @@ final class BanKeeper {
     private let audit: AuditLog
     private let wallClock: () -> Double
     private let log: (String) -> Void
+    private let launcher: [String]
+    /// False for a dry run: jails get no action queues, so no command ever runs.
+    private let runsActions: Bool
+    private let report: @Sendable (ActionQueue.Report) -> Void
+    private var queuesMade = 0
 
     /// - Parameter launcher: words put before every action command (tests run them in a network namespace).
     init(
-        jails definitions: [JailDefinition], store: BanStore, launcher: [String], audit: AuditLog,
+        jails definitions: [JailDefinition], store: BanStore, launcher: [String], runsActions: Bool = true, audit: AuditLog,
         wallClock: @escaping () -> Double, log: @escaping (String) -> Void,
         report: @escaping @Sendable (ActionQueue.Report) -> Void
     ) throws(ConfigError) {
-        var jails: [String: Jail] = [:]
-        for definition in definitions where definition.enabled {
-            let timePolicy = try BanTimePolicy(jail: definition)
-            for warning in timePolicy.warnings { log("warning: \(warning)") }
-            var queues: [ActionQueue] = []
-            for action in definition.actions {
-                let template = try ActionTemplate(action)
-                queues.append(ActionQueue(jail: definition.name, runner: ActionRunner(template: template, launcher: launcher), report: report))
-            }
-            jails[definition.name] = Jail(name: definition.name, timePolicy: timePolicy, targetPolicy: try BanTargetPolicy(jail: definition), queues: queues)
-        }
-        self.jails = jails
         self.store = store
         self.audit = audit
         self.wallClock = wallClock
         self.log = log
+        self.launcher = launcher
+        self.runsActions = runsActions
+        self.report = report
+        jails = [:]
+        for definition in definitions where definition.enabled {
+            jails[definition.name] = try makeJail(definition, reusingQueuesOf: nil)
+        }
+    }
+
+    /// A jail's ban policies and action queues; `current`'s queues are kept when the actions are the same.
+    private func makeJail(_ definition: JailDefinition, reusingQueuesOf current: Jail?, held: Bool = false) throws(ConfigError) -> Jail {
+        let timePolicy = try BanTimePolicy(jail: definition)
+        for warning in timePolicy.warnings { log("warning: \(warning)") }
+        let targetPolicy = try BanTargetPolicy(jail: definition)
+        if let current, Self.sameActions(current.definition.actions, definition.actions) {
+            return Jail(definition: definition, timePolicy: timePolicy, targetPolicy: targetPolicy, queues: current.queues)
+        }
+        var queues: [ActionQueue] = []
+        for action in definition.actions {
+            let template = try ActionTemplate(action)
+            guard runsActions else { continue }
+            queuesMade += 1
+            queues.append(ActionQueue(jail: definition.name, runner: ActionRunner(template: template, launcher: launcher), number: queuesMade, held: held, report: report))
+        }
+        return Jail(definition: definition, timePolicy: timePolicy, targetPolicy: targetPolicy, queues: queues)
+    }
+
+    private static func sameActions(_ old: [ActionDefinition], _ new: [ActionDefinition]) -> Bool {
+        old.count == new.count
+            && zip(old, new).allSatisfy { $0.name == $1.name && $0.commands == $1.commands && $0.initOptions == $1.initOptions }
     }
 
     var allQueues: [ActionQueue] { jails.values.flatMap(\.queues) }
@@ -55,18 +79,15 @@ final class BanKeeper {
     // MARK: - Start and stop
 
     /// Starts every action, then puts back each unexpired ban with the time it has left.
-    /// Restoring counts as no new ban. Returns the number of bans restored.
-    func startAndRestore() throws(BanStoreError) -> Int {
+    /// Restoring counts as no new ban. Each queue reports `.reached(marker)` when its
+    /// start and restore are done. Returns the number of bans restored.
+    func startAndRestore(marker: String) throws(BanStoreError) -> Int {
         let now = wallClock()
         let active = try store.activeBans(at: now)
         var byJail: [String: [Ban]] = [:]
         for ban in active { byJail[ban.jail, default: []].append(ban) }
         for jail in jails.values {
-            let tickets = (byJail[jail.name] ?? []).compactMap { ticket(for: $0, now: now) }
-            for queue in jail.queues {
-                let operations = [ActionQueue.Operation.start] + tickets.map { .ban($0) }
-                Task { await queue.submit(operations) }
-            }
+            start(jail.queues, restoring: byJail[jail.name] ?? [], now: now, marker: marker)
         }
         for ban in active where jails[ban.jail] != nil {
             audit.record(AuditEntry(.restore, "[\(ban.jail)] Restore Ban \(ban.target)", fields: fields(of: ban)))
@@ -78,9 +99,86 @@ final class BanKeeper {
         return active.count - orphans.count
     }
 
-    /// Runs `actionstop` of every action; bans stay in the store.
-    func stopAll() {
-        for queue in allQueues { Task { await queue.submit([.stop]) } }
+    private func start(_ queues: [ActionQueue], restoring bans: [Ban], now: Double, marker: String?) {
+        let operations = startOperations(restoring: bans, now: now, marker: marker)
+        for queue in queues { queue.submit(operations) }
+    }
+
+    private func startOperations(restoring bans: [Ban], now: Double, marker: String?) -> [ActionQueue.Operation] {
+        let tickets = bans.compactMap { ticket(for: $0, now: now) }
+        var operations = [ActionQueue.Operation.start] + tickets.map { .ban($0) }
+        if let marker { operations.append(.announce(marker: marker)) }
+        return operations
+    }
+
+    // MARK: - Reload
+
+    /// A new set of jails, built and checked, ready to replace the running one.
+    struct Reconfiguration {
+        fileprivate let jails: [String: Jail]
+        /// Every jail with at least one new action queue.
+        fileprivate let started: Set<String>
+        /// Queues of removed jails and queues replaced by new ones.
+        fileprivate let retired: [ActionQueue]
+        /// Jail names, for the log.
+        let added: [String], removed: [String], changed: [String]
+    }
+
+    /// Builds the jails of `definitions`, keeping the action queues of jails whose actions
+    /// did not change. Changes nothing yet; throws on the first problem.
+    func prepare(_ definitions: [JailDefinition]) throws(ConfigError) -> Reconfiguration {
+        var built: [String: Jail] = [:]
+        var started: Set<String> = []
+        for definition in definitions where definition.enabled {
+            let jail = try makeJail(definition, reusingQueuesOf: jails[definition.name], held: true)
+            built[definition.name] = jail
+            if jail.queues.map(ObjectIdentifier.init) != (jails[definition.name]?.queues ?? []).map(ObjectIdentifier.init) {
+                started.insert(definition.name)
+            }
+        }
+        var retired: [ActionQueue] = []
+        for (name, jail) in jails where built[name] == nil || started.contains(name) {
+            retired += jail.queues
+        }
+        return Reconfiguration(
+            jails: built, started: started, retired: retired,
+            added: built.keys.filter { jails[$0] == nil }.sorted(), removed: jails.keys.filter { built[$0] == nil }.sorted(),
+            changed: started.filter { jails[$0] != nil }.sorted())
+    }
+
+    /// Switches to the prepared jails: stops the retired actions (removing their firewall
+    /// structures), then starts the new ones with the bans their jail has in the store.
+    func apply(_ reconfiguration: Reconfiguration) {
+        jails = reconfiguration.jails
+        let now = wallClock()
+        var started: [ActionQueue] = []
+        for name in reconfiguration.started.sorted() {
+            guard let jail = jails[name] else { continue }
+            let bans: [Ban]
+            do throws(BanStoreError) {
+                bans = try store.activeBans(at: now, inJail: name)
+            } catch {
+                log("[\(name)] cannot read its bans to apply them: \(error)")
+                bans = []
+            }
+            // New queues are held: this start comes before any ban queued from now on, and
+            // nothing runs until the queues they replace have stopped.
+            start(jail.queues, restoring: bans, now: now, marker: nil)
+            started += jail.queues
+        }
+        let retired = reconfiguration.retired
+        for queue in retired { queue.submit([.stop]) }
+        Task {
+            // A replaced action must be gone before its successor builds the same structures.
+            for queue in retired { await queue.idle() }
+            for queue in started { queue.release() }
+        }
+    }
+
+    /// Returns the numbers of the queues asked to stop.
+    func stopAll() -> Set<Int> {
+        for queue in allQueues { queue.submit([.stop]) }
+        return Set(allQueues.map(\.number))
     }
 
     // MARK: - Bans
@@ -239,7 +337,7 @@ final class BanKeeper {
         guard let active = try? store.activeBans(at: now) else { return }
         for jail in jails.values {
             let expected = active.filter { $0.jail == jail.name }.compactMap { ticket(for: $0, now: now) }
-            for queue in jail.queues { Task { await queue.submit([.reconcile(expected: expected)]) } }
+            for queue in jail.queues { queue.submit([.reconcile(expected: expected)]) }
         }
     }
 
@@ -249,7 +347,7 @@ final class BanKeeper {
         for (jailName, jailTickets) in tickets {
             guard let jail = jails[jailName] else { continue }
             let operations = jailTickets.map(operation)
-            for queue in jail.queues { Task { await queue.submit(operations) } }
+            for queue in jail.queues { queue.submit(operations) }
         }
     }
 

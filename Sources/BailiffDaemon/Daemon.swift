@@ -1,13 +1,15 @@
 import BailiffBans
 import BailiffConfig
+import BailiffControl
 import BailiffEngine
 import BailiffJournal
 import BailiffNetwork
+import BailiffService
 import Glibc
 
-/// bailiffd: reads the journal, decides bans, keeps them in the store and the firewall.
-/// Everything runs on the thread that calls `run()`, around one `EventLoop`; action
-/// commands run beside it and report through a mailbox.
+/// bailiffd: reads the journal, decides bans, keeps them in the store and the firewall,
+/// and answers the control socket. Everything runs on the thread that calls `run()`, around
+/// one `EventLoop`; action commands run beside it and report through a mailbox.
 public final class Daemon {
     public struct Options: Sendable {
         public var configDirectory: String
@@ -21,10 +23,12 @@ public final class Daemon {
         public var reconcileInterval: Double
         /// How long to wait for the actions' stop commands at exit.
         public var stopTimeout: Double
+        /// Where to bind the control socket when none is passed by socket activation; nil for none.
+        public var controlSocket: String?
 
         public init(
             configDirectory: String, stateDirectory: String, source: JournalSource = .system, dryRun: Bool = false,
-            launcher: [String] = [], reconcileInterval: Double = 300, stopTimeout: Double = 5
+            launcher: [String] = [], reconcileInterval: Double = 300, stopTimeout: Double = 5, controlSocket: String? = nil
         ) {
             self.configDirectory = configDirectory
             self.stateDirectory = stateDirectory
@@ -33,6 +37,7 @@ public final class Daemon {
             self.launcher = launcher
             self.reconcileInterval = reconcileInterval
             self.stopTimeout = stopTimeout
+            self.controlSocket = controlSocket
         }
     }
 
@@ -40,15 +45,28 @@ public final class Daemon {
         public let description: String
     }
 
-    private let options: Options
-    private let loop = EventLoop()
-    private let log: (String) -> Void
-    private let audit = AuditLog()
-    private var keeper: BanKeeper?
-    private var feed: JournalFeed?
+    public static let version = "0.1.0"
+
+    let options: Options
+    let loop = EventLoop()
+    let log: (String) -> Void
+    let audit = AuditLog()
+    var keeper: BanKeeper!
+    var feed: JournalFeed!
+    var pipeline: JournalPipeline { feed.pipeline }
+    var service: ServiceLink!
+    var control: ControlEndpoint?
+    let startedAt = EventLoop.monotonicNow()
+    var throughput = ThroughputMeter()
+    /// Bans made per jail since the start.
+    var bansMade: [String: Int] = [:]
+    /// Queues whose start and restore are not done yet; ready once it is empty.
+    private var startingQueues: Set<Int> = []
+    private(set) var isReady = false
     private var pendingDecisions: [JailDecision] = []
     private var expiryTimer: EventLoop.TimerID?
-    private var actionsRunning = 0
+    /// Queues asked to stop at exit that have not reported back.
+    private var stoppingQueues: Set<Int> = []
     private var stopping = false
 
     public init(options: Options, log: @escaping (String) -> Void) {
@@ -64,12 +82,68 @@ public final class Daemon {
 
     /// Runs until SIGTERM or SIGINT. Throws only when it cannot start.
     public func run() throws {
-        // Before any other thread exists, so that all of them inherit the blocked signals.
+        // Before any other thread exists: signal handling, and the environment variables
+        // of socket activation, which are removed so commands do not inherit them.
         let signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGHUP])
+        let activated = try SocketActivation.takeFromProcess()
         // A client or command that goes away must cost a write error, not the process.
         signal(SIGPIPE, SIG_IGN)
         try JournalBusErrorGuard.install()
+        service = ServiceLink(loop: loop, log: log)
 
+        let jails = try loadJails()
+        // Opening the store creates the state directory when it is missing.
+        let opening = try BanStore.open(inDirectory: options.stateDirectory, now: Self.wallClock())
+        if let recovery = opening.recovery { log("error: \(recovery)") }
+
+        let mailbox = try Mailbox<ActionQueue.Report>()
+        mailbox.attach(to: loop) { [unowned self] report in handle(report) }
+        keeper = try BanKeeper(
+            jails: jails, store: opening.store, launcher: options.launcher, runsActions: !options.dryRun, audit: audit,
+            wallClock: Self.wallClock, log: log, report: { mailbox.send($0) })
+
+        let pipeline = try JournalPipeline(
+            jails: jails, options: .init(source: options.source, stateDirectory: options.stateDirectory, now: { Daemon.wallClock() }))
+        for warning in pipeline.warnings { log("warning: \(warning)") }
+
+        try openControlSocket(activated: activated)
+
+        startingQueues = Set(keeper.allQueues.map(\.number))
+        let restored = try keeper.startAndRestore(marker: "ready")
+        if restored > 0 { log("restoring \(restored) bans") }
+        scheduleExpiry(keeper.expireDue())
+
+        let start = try pipeline.start()
+        for warning in pipeline.warnings { log("warning: \(warning)") }
+        log("reading \(options.source) from \(start); \(jails.count) jails: \(jails.map(\.name).joined(separator: ", "))")
+        feed = JournalFeed(
+            pipeline: pipeline, loop: loop, decide: { [unowned self] in pendingDecisions.append($0) },
+            afterBatch: { [unowned self] in applyDecisions() }, report: log)
+        try feed.attach()
+        control?.attach()
+
+        signals.attach(to: loop) { [unowned self] signal in
+            switch signal {
+            case SIGHUP: _ = reload()
+            default: beginStop()
+            }
+        }
+        loop.schedule(after: 60) { [unowned self] in purgeWindows() }
+        if !options.dryRun { loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() } }
+        loop.schedule(after: 0) { [unowned self] in sampleThroughput() }
+        audit.record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
+        service.startWatchdog()
+        if startingQueues.isEmpty {
+            becomeReady()
+        } else {
+            loop.schedule(after: 5) { [unowned self] in extendStartTimeout() }
+        }
+        try loop.run()
+        control?.close()
+    }
+
+    /// The enabled jails of the configuration directory; any error fails the whole load.
+    func loadJails() throws(StartFailure) -> [JailDefinition] {
         let outcome = JailLoader(tree: ConfigTree(directory: options.configDirectory)).load()
         for warning in outcome.warnings { log("warning: \(warning)") }
         guard outcome.errors.isEmpty else {
@@ -77,54 +151,42 @@ public final class Daemon {
         }
         let jails = outcome.jails.filter(\.enabled)
         guard !jails.isEmpty else { throw StartFailure(description: "no enabled jail in \(options.configDirectory)") }
+        return jails
+    }
 
-        // Opening the store creates the state directory when it is missing.
-        let opening = try BanStore.open(inDirectory: options.stateDirectory, now: Self.wallClock())
-        if let recovery = opening.recovery { log("error: \(recovery)") }
+    // MARK: - Readiness and status
 
-        let mailbox = try Mailbox<ActionQueue.Report>()
-        mailbox.attach(to: loop) { [unowned self] report in handle(report) }
-        let keeper = try BanKeeper(
-            jails: jails, store: opening.store, launcher: options.launcher, audit: audit, wallClock: Self.wallClock,
-            log: log, report: { mailbox.send($0) })
-        self.keeper = keeper
+    private func becomeReady() {
+        guard !isReady else { return }
+        isReady = true
+        log(String(format: "ready after %.2f s", EventLoop.monotonicNow() - startedAt))
+        service.send(.ready, .status(statusLine()))
+    }
 
-        let pipeline = try JournalPipeline(
-            jails: jails, options: .init(source: options.source, stateDirectory: options.stateDirectory, now: { Daemon.wallClock() }))
-        for warning in pipeline.warnings { log("warning: \(warning)") }
+    /// While actions are still starting and restoring bans, asks systemd for more time.
+    private func extendStartTimeout() {
+        guard !isReady, !stopping else { return }
+        service.send(.extendTimeout(.seconds(20)), .status("starting actions and restoring bans"))
+        loop.schedule(after: 10) { [unowned self] in extendStartTimeout() }
+    }
 
-        if !options.dryRun {
-            actionsRunning = keeper.allQueues.count
-            let restored = try keeper.startAndRestore()
-            if restored > 0 { log("restoring \(restored) bans") }
-        }
-        scheduleExpiry(keeper.expireDue())
+    private func sampleThroughput() {
+        throughput.record(count: pipeline.entriesRead, at: EventLoop.monotonicNow())
+        if isReady, !stopping { service.send(.status(statusLine())) }
+        loop.schedule(after: 10) { [unowned self] in sampleThroughput() }
+    }
 
-        let start = try pipeline.start()
-        for warning in pipeline.warnings { log("warning: \(warning)") }
-        log("reading \(options.source) from \(start); \(jails.count) jails: \(jails.map(\.name).joined(separator: ", "))")
-        let feed = JournalFeed(
-            pipeline: pipeline, loop: loop, decide: { [unowned self] in pendingDecisions.append($0) },
-            afterBatch: { [unowned self] in applyDecisions() }, report: log)
-        try feed.attach()
-        self.feed = feed
-
-        signals.attach(to: loop) { [unowned self] signal in
-            switch signal {
-            case SIGHUP: log("reload is not available yet; restart to apply a new configuration")
-            default: beginStop()
-            }
-        }
-        loop.schedule(after: 60) { [unowned self] in purgeWindows() }
-        if !options.dryRun { loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() } }
-        audit.record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
-        try loop.run()
+    /// One line for `systemctl status`.
+    func statusLine() -> String {
+        let bans = (try? keeper.store.activeBanCounts(at: Self.wallClock()).values.reduce(0, +)).map(String.init) ?? "?"
+        let rate = Int(throughput.perSecond.rounded())
+        return "\(keeper.jails.count) jails, \(bans) bans in force, \(rate) entries/s"
     }
 
     // MARK: - Decisions and bans
 
-    private func applyDecisions() {
-        guard !pendingDecisions.isEmpty, let keeper else { return }
+    func applyDecisions() {
+        guard !pendingDecisions.isEmpty else { return }
         let decisions = pendingDecisions
         pendingDecisions.removeAll()
         if options.dryRun {
@@ -132,15 +194,16 @@ public final class Daemon {
             return
         }
         for ban in keeper.apply(decisions) {
+            bansMade[ban.jail, default: 0] += 1
             log("[\(ban.jail)] Ban \(ban.target) for \(ban.duration) after \(ban.failures) failures")
         }
         scheduleExpiry(keeper.expireDue())
     }
 
-    private func scheduleExpiry(_ next: Double?) {
+    func scheduleExpiry(_ next: Double?) {
         if let expiryTimer { loop.cancel(expiryTimer) }
         expiryTimer = nil
-        guard let next, let keeper, !options.dryRun else { return }
+        guard let next else { return }
         expiryTimer = loop.schedule(after: next - Self.wallClock()) { [unowned self] in
             expiryTimer = nil
             scheduleExpiry(keeper.expireDue())
@@ -148,12 +211,12 @@ public final class Daemon {
     }
 
     private func reconcile() {
-        keeper?.reconcile()
+        keeper.reconcile()
         loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() }
     }
 
     private func purgeWindows() {
-        feed?.pipeline.purgeExpired()
+        pipeline.purgeExpired()
         loop.schedule(after: 60) { [unowned self] in purgeWindows() }
     }
 
@@ -161,14 +224,17 @@ public final class Daemon {
         switch report {
         case .started(let jail, let action):
             log("[\(jail)] action \(action) started")
-        case .stopped:
-            actionsRunning -= 1
-            if stopping, actionsRunning <= 0 { loop.stop() }
+        case .stopped(_, _, let queue):
+            stoppingQueues.remove(queue)
+            if stopping, stoppingQueues.isEmpty { loop.stop() }
         case .failed(let jail, let action, let problem):
             log("error: [\(jail)] action \(action): \(problem)")
             audit.record(AuditEntry(.actionFailed, "[\(jail)] action \(action) failed: \(problem)", fields: [("BAILIFF_JAIL", jail)]))
         case .reconciled(let jail, let action, let restored):
             if !restored.isEmpty { log("[\(jail)] action \(action): put back \(restored.count) bans missing from the firewall") }
+        case .reached(_, let queue):
+            startingQueues.remove(queue)
+            if startingQueues.isEmpty { becomeReady() }
         }
     }
 
@@ -177,15 +243,18 @@ public final class Daemon {
     private func beginStop() {
         guard !stopping else { return }
         stopping = true
+        service.send(.stopping)
         applyDecisions()
-        feed?.flush()
+        feed.flush()
         log("stopping")
         audit.record(AuditEntry(.stop, "bailiffd stopped"))
-        guard !options.dryRun, actionsRunning > 0, let keeper else {
+        // No new control connections or calls while the actions stop.
+        control?.close()
+        stoppingQueues = keeper.stopAll()
+        guard !stoppingQueues.isEmpty else {
             loop.stop()
             return
         }
-        keeper.stopAll()
         loop.schedule(after: options.stopTimeout) { [unowned self] in
             log("warning: actions did not stop within \(options.stopTimeout)s")
             loop.stop()

@@ -69,13 +69,13 @@ public final class JournalPipeline {
     /// Entries read since start, replay included.
     public private(set) var entriesRead = 0
 
-    private let matches: JournalMatchSet
+    private var matches: JournalMatchSet
     private let cursorFile: CursorFile?
     private let decisionLog: DecisionLog?
     private let clock = EntryClock()
     private var references = EntryReferenceTable()
     private var line: [UInt8] = []
-    private let longestFindtime: Double
+    private var longestFindtime: Double
 
     /// Decisions young enough to matter for a restart, their triggers held compactly.
     private var recentDecisions: [HeldDecision] = []
@@ -113,6 +113,47 @@ public final class JournalPipeline {
             cursorFile = nil
             decisionLog = nil
         }
+    }
+
+    // MARK: - Reload
+
+    /// Jails built from a new configuration, ready to replace the running ones.
+    public struct Reconfiguration {
+        fileprivate let jails: [PipelineJail]
+        fileprivate let matches: JournalMatchSet
+        public let warnings: [String]
+    }
+
+    /// Builds and checks the jails of `definitions`. Changes nothing; throws on the first problem.
+    public func prepare(_ definitions: [JailDefinition]) throws(ConfigError) -> Reconfiguration {
+        let localAddresses = try? LocalAddresses.current()
+        var warnings: [String] = []
+        var built: [PipelineJail] = []
+        for definition in definitions where definition.enabled {
+            built.append(try PipelineJail(definition: definition, clock: clock, localAddresses: localAddresses, warnings: &warnings))
+        }
+        return Reconfiguration(jails: built, matches: JournalMatchSet(built.map(\.match)), warnings: warnings)
+    }
+
+    /// Switches to the prepared jails. A jail that was already running keeps its failure
+    /// windows and counters, under its new maxretry, findtime and ignore list; reading goes
+    /// on after the last entry read, through the new journal matches.
+    public func apply(_ reconfiguration: Reconfiguration) throws(JournalError) {
+        try reader.setMatches(reconfiguration.matches)
+        var jails = reconfiguration.jails
+        for index in jails.indices {
+            guard let old = self.jails.first(where: { $0.name == jails[index].name }) else { continue }
+            var counter = old.counter
+            let definition = jails[index].definition
+            // The new parameters were checked when the jail was built, so this cannot fail.
+            guard (try? counter.reconfigure(maxretry: definition.maxretry, findtime: definition.findtime, ignoreList: jails[index].counter.ignoreList)) != nil
+            else { continue }
+            jails[index].counter = counter
+            jails[index].statistics = old.statistics
+        }
+        self.jails = jails
+        matches = reconfiguration.matches
+        longestFindtime = jails.map(\.definition.findtime).max() ?? 600
     }
 
     // MARK: - Start

@@ -36,6 +36,12 @@ struct Bailiffd: ParsableCommand {
     @Option(name: .customLong("reconcile-interval"), help: "Seconds between checks of the firewall against the ban store.")
     var reconcileInterval: Double = 300
 
+    @Option(name: .customLong("socket"), help: "Where to bind the control socket when systemd does not pass one.")
+    var controlSocket = "/run/bailiff/io.bailiff"
+
+    @Option(name: .customLong("log-level"), help: "Least important messages to show: error, warning or info.")
+    var logLevel: LogLevel = .info
+
     func validate() throws {
         if journalDirectory != nil, !journalFiles.isEmpty { throw ValidationError("give --journal-directory or --journal-file, not both") }
         guard reconcileInterval > 0 else { throw ValidationError("--reconcile-interval must be positive") }
@@ -49,8 +55,9 @@ struct Bailiffd: ParsableCommand {
         if !journalFiles.isEmpty { source = .files(journalFiles) }
         let options = Daemon.Options(
             configDirectory: configDirectory, stateDirectory: stateDirectory ?? fromSystemd ?? "/var/lib/bailiff", source: source,
-            dryRun: dryRun, reconcileInterval: reconcileInterval)
-        let daemon = Daemon(options: options) { line in writeError(line) }
+            dryRun: dryRun, reconcileInterval: reconcileInterval, controlSocket: controlSocket)
+        let logger = LogWriter(threshold: logLevel)
+        let daemon = Daemon(options: options) { line in logger.write(line) }
         do {
             try daemon.run()
         } catch {

@@ -1,3 +1,4 @@
+import BailiffControl
 import Foundation
 import Testing
 
@@ -21,6 +22,7 @@ final class DaemonHarness {
     var config: URL { directory.appendingPathComponent("config") }
     var state: URL { directory.appendingPathComponent("state") }
     var journal: URL { directory.appendingPathComponent("journal") }
+    var controlSocket: String { directory.appendingPathComponent("control.sock").path }
     private var process: Process?
     private var errorFile: URL { directory.appendingPathComponent("bailiffd.err") }
 
@@ -44,12 +46,14 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func start(extraArguments: [String] = []) throws {
+    /// Starts bailiffd; `environment` adds to the test's own (NOTIFY_SOCKET, WATCHDOG_USEC...).
+    func start(extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         let binary = try #require(Self.executable, "bailiffd is built beside the tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments = ["netns", "exec", namespace, binary.path, "--config", config.path, "--state-dir", state.path,
-                             "--journal-directory", journal.path] + extraArguments
+                             "--journal-directory", journal.path, "--socket", controlSocket] + extraArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errorFile)
         process.standardOutput = FileHandle.nullDevice
@@ -62,6 +66,26 @@ final class DaemonHarness {
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         self.process = nil
+    }
+
+    var processID: pid_t? { process?.processIdentifier }
+
+    /// A client of the daemon's control socket.
+    func client(timeout: Duration = .seconds(10)) throws -> VarlinkClient {
+        try VarlinkClient(path: controlSocket, timeout: timeout)
+    }
+
+    /// Sends `signal` without waiting for anything.
+    func signal(_ signal: Int32) {
+        if let process, process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to end by itself; its exit status, or nil after `seconds`.
+    func waitForExit(seconds: Double) -> Int32? {
+        guard let process else { return nil }
+        guard wait(seconds: seconds, until: { !process.isRunning }) else { return nil }
+        self.process = nil
+        return process.terminationStatus
     }
 
     var log: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
@@ -83,7 +107,7 @@ final class DaemonHarness {
 
     /// The addresses and networks in the elements of bailiff's nftables sets.
     func nftablesBans() -> Set<String> {
-        let text = (try? inNamespace("nft list table inet bailiff")) ?? ""
+        let text = (try? inNamespace("nft list table inet bailiff 2>/dev/null")) ?? ""
         var addresses = Set<String>()
         for line in text.split(separator: "\n") {
             guard let start = line.range(of: "elements = {")?.upperBound ?? (line.contains(" timeout ") ? line.startIndex : nil) else { continue }
