@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "BailiffServiceTests", dependencies: ["BailiffService"]),
         .testTarget(name: "BailiffDaemonTests", dependencies: ["BailiffDaemon", "BailiffNetwork"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
-        .testTarget(name: "bailiffTests", dependencies: ["bailiff"]),
+        .testTarget(name: "bailiffTests", dependencies: ["bailiff", "BailiffControl"]),
         .testTarget(name: "bailiffdTests", dependencies: ["bailiffd", "BailiffControl"]),
     ],
     swiftLanguageModes: [.v6]

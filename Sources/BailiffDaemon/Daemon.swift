@@ -55,6 +55,7 @@ public final class Daemon {
     var feed: JournalFeed!
     var pipeline: JournalPipeline { feed.pipeline }
     var service: ServiceLink!
+    var ignoreGate: IgnoreCommandGate!
     var control: ControlEndpoint?
     let startedAt = EventLoop.monotonicNow()
     var throughput = ThroughputMeter()
@@ -102,6 +103,9 @@ public final class Daemon {
             jails: jails, store: opening.store, launcher: options.launcher, runsActions: !options.dryRun, audit: audit,
             wallClock: Self.wallClock, log: log, report: { mailbox.send($0) })
 
+        ignoreGate = try IgnoreCommandGate(loop: loop, launcher: options.launcher, log: log) { [unowned self] in ban($0) }
+        ignoreGate.configure(jails: jails)
+
         let pipeline = try JournalPipeline(
             jails: jails, options: .init(source: options.source, stateDirectory: options.stateDirectory, now: { Daemon.wallClock() }))
         for warning in pipeline.warnings { log("warning: \(warning)") }
@@ -118,7 +122,9 @@ public final class Daemon {
         log("reading \(options.source) from \(start); \(jails.count) jails: \(jails.map(\.name).joined(separator: ", "))")
         feed = JournalFeed(
             pipeline: pipeline, loop: loop, decide: { [unowned self] in pendingDecisions.append($0) },
-            afterBatch: { [unowned self] in applyDecisions() }, report: log)
+            afterBatch: { [unowned self] in applyDecisions() },
+            // A decision still waiting for its ignorecommand has no ban yet: keep the cursor before it.
+            mayCommit: { [unowned self] in ignoreGate.outstanding == 0 }, report: log)
         try feed.attach()
         control?.attach()
 
@@ -189,6 +195,11 @@ public final class Daemon {
         guard !pendingDecisions.isEmpty else { return }
         let decisions = pendingDecisions
         pendingDecisions.removeAll()
+        ban(ignoreGate.screen(decisions))
+    }
+
+    private func ban(_ decisions: [JailDecision]) {
+        guard !decisions.isEmpty else { return }
         if options.dryRun {
             for decision in decisions { log("[\(decision.jail)] would ban \(decision.decision.id) (dry run)") }
             return
@@ -245,7 +256,9 @@ public final class Daemon {
         stopping = true
         service.send(.stopping)
         applyDecisions()
-        feed.flush()
+        if !feed.flush() {
+            log("warning: \(ignoreGate.outstanding) ignorecommand checks are still running; the cursor stays before their entries, which are read again at the next start")
+        }
         log("stopping")
         audit.record(AuditEntry(.stop, "bailiffd stopped"))
         // No new control connections or calls while the actions stop.

@@ -47,6 +47,7 @@ extension Daemon {
             return .failure(ReloadFailure(description: "installing the new journal matches: \(error)"))
         }
         keeper.apply(keeperPlan)
+        ignoreGate.configure(jails: jails)
         for warning in pipelinePlan.warnings { log("warning: \(warning)") }
         var changes: [String] = []
         if !keeperPlan.added.isEmpty { changes.append("started \(keeperPlan.added.joined(separator: ", "))") }

@@ -11,6 +11,7 @@ final class JournalFeed {
     private let loop: EventLoop
     private let decide: (JailDecision) -> Void
     private let afterBatch: () -> Void
+    private let mayCommit: () -> Bool
     private let report: (String) -> Void
     private var watch: EventLoop.WatchID?
     /// The last batch stopped at its limit: more is waiting, so the loop must not sleep.
@@ -23,14 +24,16 @@ final class JournalFeed {
     /// - Parameters:
     ///   - decide: receives each ban decision as its entry is processed.
     ///   - afterBatch: runs after each batch, before the cursor past it can be saved.
+    ///   - mayCommit: false while the cursor must stay where it is; saving waits.
     init(
         pipeline: JournalPipeline, loop: EventLoop, decide: @escaping (JailDecision) -> Void, afterBatch: @escaping () -> Void,
-        report: @escaping (String) -> Void
+        mayCommit: @escaping () -> Bool = { true }, report: @escaping (String) -> Void
     ) {
         self.pipeline = pipeline
         self.loop = loop
         self.decide = decide
         self.afterBatch = afterBatch
+        self.mayCommit = mayCommit
         self.report = report
     }
 
@@ -61,24 +64,33 @@ final class JournalFeed {
             let read = try pipeline.processAvailable(limit: Self.batchSize, decide: decide)
             afterBatch()
             moreWaiting = read == Self.batchSize
-            if read > 0, commitTimer == nil {
-                commitTimer = loop.schedule(after: Self.commitInterval) { [unowned self] in
-                    commitTimer = nil
-                    flush()
-                }
-            }
+            if read > 0 { scheduleCommit() }
         } catch {
             report("reading the journal: \(error)")
             moreWaiting = false
         }
     }
 
-    /// Saves the decisions and the cursor now.
-    func flush() {
+    private func scheduleCommit() {
+        guard commitTimer == nil else { return }
+        commitTimer = loop.schedule(after: Self.commitInterval) { [unowned self] in
+            commitTimer = nil
+            flush()
+        }
+    }
+
+    /// Saves the decisions and the cursor now, or as soon as it may.
+    @discardableResult
+    func flush() -> Bool {
+        guard mayCommit() else {
+            scheduleCommit()
+            return false
+        }
         do {
             _ = try pipeline.commit()
         } catch {
             report("saving the journal cursor: \(error)")
         }
+        return true
     }
 }

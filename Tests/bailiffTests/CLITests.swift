@@ -16,11 +16,17 @@ struct CLI {
         return nil
     }
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String, error: String) {
+    /// Runs `bailiff` with `arguments`; `environment` is added to this process's, except
+    /// BAILIFF_SOCKET, which only `environment` can set.
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
         let binary: URL = try #require(executable, "the bailiff executable is built beside the tests")
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        var variables = ProcessInfo.processInfo.environment
+        variables["BAILIFF_SOCKET"] = nil
+        variables.merge(environment) { _, given in given }
+        process.environment = variables
         let output = Pipe(), error = Pipe(), stdin = Pipe()
         process.standardOutput = output
         process.standardError = error

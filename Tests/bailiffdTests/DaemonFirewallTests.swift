@@ -53,4 +53,40 @@ struct DaemonFirewallTests {
         #expect(harness.wait(seconds: 10) { harness.nftablesBans() == stored }, "log: \(harness.log)")
         harness.stop()
     }
+
+    /// ignorecommand runs for each offender before its ban: exit 0 spares it, exit 1 bans it,
+    /// and a command that fails bans it too (a broken check must not let attackers through).
+    @Test func ignorecommandSparesTheAddressesItAcceptsAndBansTheRest() throws {
+        let harness = try DaemonHarness(jailLocal: Self.jailLocal)
+        let asked = harness.directory.appendingPathComponent("asked").path
+        let allowed = harness.directory.appendingPathComponent("allowed").path
+        // First run, without the command: which addresses get banned.
+        try harness.start()
+        #expect(harness.wait(seconds: 20) { !harness.nftablesBans().isEmpty })
+        usleep(1_500_000)
+        let offenders = try harness.storedBans().sorted()
+        harness.stop()
+        #expect(offenders.count >= 4, "offenders: \(offenders)")
+        let spared = Set(offenders.prefix(2))
+        let broken = offenders[2]
+        try (spared.joined(separator: "\n") + "\n").write(toFile: allowed, atomically: true, encoding: .utf8)
+
+        // Second run from scratch, with the command.
+        try FileManager.default.removeItem(at: harness.state)
+        let command = "echo <ip> >> \(asked); test <ip> != \(broken) || exit 2; grep -qxF <ip> \(allowed)"
+        try (Self.jailLocal + "\nignorecommand = \(command)\n").write(
+            to: harness.config.appendingPathComponent("jail.local"), atomically: true, encoding: .utf8)
+        try harness.start()
+        #expect(harness.wait(seconds: 20) { ((try? harness.storedBans()) ?? []).count == offenders.count - spared.count }, "log: \(harness.log)")
+        usleep(1_000_000)
+        let stored = try harness.storedBans()
+        #expect(stored == Set(offenders).subtracting(spared))
+        #expect(harness.wait(seconds: 10) { harness.nftablesBans() == stored })
+        let askedFor = try String(contentsOfFile: asked, encoding: .utf8).split(separator: "\n").map(String.init)
+        // Asked at every decision: a spared address that keeps failing is asked again.
+        #expect(Set(askedFor) == Set(offenders), "asked about each offender and nobody else")
+        #expect(harness.log.contains("\(spared.sorted()[0]) not banned: its ignorecommand says to ignore it"), "log: \(harness.log)")
+        #expect(harness.log.contains("banning \(broken) anyway"), "log: \(harness.log)")
+        harness.stop()
+    }
 }
