@@ -13,12 +13,17 @@ all: build
 deps:
 	@scripts/install-deps
 
+# bailiffd's options for make run: a dry run decides, audits and answers `bailiff status`,
+# but changes no firewall. RUN_ARGS= (empty) bans for real.
+RUN_ARGS ?= --dry-run
+
 build: deps
 	$(SWIFT) build -c release --product bailiff
+	$(SWIFT) build -c release --product bailiffd
 
-# Until the daemon exists: run the shipped sshd filter over a sample log.
+# bailiffd in the foreground over this machine's journal, state under .run/.
 run: build
-	.build/release/bailiff test-filter --config $(CONFIG) scripts/demo/sshd.log 'sshd[mode=aggressive]' --print-matched
+	scripts/run-daemon $(RUN_ARGS)
 
 conformance: deps
 	$(SWIFT) build --product bailiff-conformance

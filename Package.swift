@@ -81,6 +81,8 @@ let package = Package(
                 "BailiffEngine",
                 "BailiffControl",
                 "BailiffNetwork",
+                "BailiffActions",
+                "BailiffBans",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

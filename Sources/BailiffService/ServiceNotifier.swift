@@ -1,3 +1,4 @@
+import CSystemd  // sys/socket.h: Glibc alone does not give SOCK_DGRAM in an optimised build
 import Glibc
 
 /// Tells the service manager about state changes through `$NOTIFY_SOCKET`, as sd_notify(3)

@@ -23,7 +23,12 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
-            let report = ConfigValidator(tree: ConfigTree(directory: options.config)).validate()
+            let tree = ConfigTree(directory: options.config)
+            var report = ConfigValidator(tree: tree).validate()
+            // Jails that failed to load were reported already; the others' ban settings now.
+            let banSettings = BanSettingsCheck.problems(in: tree)
+            report.errors += banSettings.errors
+            report.warnings += banSettings.warnings
             for warning in report.warnings { printError("warning: \(warning)") }
             for error in report.errors { printError("error: \(error)") }
             print("\(options.config): \(report.jails) jails (\(report.enabledJails) enabled), \(report.filters) filters, \(report.actions) actions checked; \(report.errors.count) errors, \(report.warnings.count) warnings")

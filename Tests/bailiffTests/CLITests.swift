@@ -81,6 +81,20 @@ struct CLI {
         #expect(result.error.contains("expected a whole number"))
     }
 
+    /// Ban settings and action templates are checked as the daemon builds them.
+    @Test func configCheckReportsBanSettingsTheDaemonWouldRefuse() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bailiff-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: config), to: directory)
+        try "[sshd]\nbantime.increment = true\nbantime.formula = ban.Time * 2\nbanprefix.ipv6 = 200\n"
+            .write(to: directory.appendingPathComponent("jail.local"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["config", "check", "--config", directory.path])
+        #expect(result.status != 0)
+        #expect(result.error.contains("jail [sshd]: banprefix.ipv6: expected a prefix length from 1 to 128, found 200"), "\(result.error)")
+        #expect(result.error.contains("warning: "), "\(result.error)")
+        #expect(result.error.contains("bantime.formula is not supported"), "\(result.error)")
+    }
+
     @Test func badFilterIsAClearErrorNotACrash() throws {
         let result = try CLI.run(["test-filter", "some line", "broken ( <HOST>"])
         #expect(result.status == 2)
