@@ -59,6 +59,7 @@ public final class Daemon {
     var control: ControlEndpoint?
     let startedAt = EventLoop.monotonicNow()
     var throughput = ThroughputMeter()
+    var settings = ServiceSettings()
     /// Bans made per jail since the start.
     var bansMade: [String: Int] = [:]
     /// Queues whose start and restore are not done yet; ready once it is empty.
@@ -93,6 +94,7 @@ public final class Daemon {
         service = ServiceLink(loop: loop, log: log)
 
         let jails = try loadJails()
+        settings = try loadSettings(for: jails)
         // Opening the store creates the state directory when it is missing.
         let opening = try BanStore.open(inDirectory: options.stateDirectory, now: Self.wallClock())
         if let recovery = opening.recovery { log("error: \(recovery)") }
@@ -135,6 +137,7 @@ public final class Daemon {
             }
         }
         loop.schedule(after: 60) { [unowned self] in purgeWindows() }
+        purgeHistory()
         if !options.dryRun { loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() } }
         loop.schedule(after: 0) { [unowned self] in sampleThroughput() }
         audit.record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
@@ -158,6 +161,23 @@ public final class Daemon {
         let jails = outcome.jails.filter(\.enabled)
         guard !jails.isEmpty else { throw StartFailure(description: "no enabled jail in \(options.configDirectory)") }
         return jails
+    }
+
+    /// The daemon-wide settings; warns when escalation would forget bans it should count.
+    func loadSettings(for jails: [JailDefinition]) throws(StartFailure) -> ServiceSettings {
+        let settings: ServiceSettings
+        do {
+            settings = try ServiceSettings(tree: ConfigTree(directory: options.configDirectory))
+        } catch {
+            throw StartFailure(description: "\(error)")
+        }
+        for jail in jails {
+            guard let policy = try? BanTimePolicy(jail: jail), policy.incrementsRepeatBans,
+                let longest = policy.maximumSeconds, longest > settings.historyAge
+            else { continue }
+            log("warning: jail [\(jail.name)]: bans are forgotten after dbpurgeage (\(Int(settings.historyAge)) s), sooner than bantime.maxtime (\(Int(longest)) s), so escalation restarts after that; raise dbpurgeage in fail2ban.local [Definition]")
+        }
+        return settings
     }
 
     // MARK: - Readiness and status
@@ -226,9 +246,21 @@ public final class Daemon {
         loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() }
     }
 
+    /// Forgets ban history older than dbpurgeage, now and every hour.
+    private func purgeHistory() {
+        do throws(BanStoreError) {
+            let purged = try keeper.store.purgeHistory(olderThan: settings.historyAge, at: Self.wallClock())
+            if purged > 0 { log("forgot \(purged) bans older than dbpurgeage") }
+        } catch {
+            log("error: \(error)")
+        }
+        loop.schedule(after: 3600) { [unowned self] in purgeHistory() }
+    }
+
     private func purgeWindows() {
         pipeline.purgeExpired()
         loop.schedule(after: 60) { [unowned self] in purgeWindows() }
+        purgeHistory()
     }
 
     private func handle(_ report: ActionQueue.Report) {

@@ -34,8 +34,10 @@ extension Daemon {
         let jails: [JailDefinition]
         let pipelinePlan: JournalPipeline.Reconfiguration
         let keeperPlan: BanKeeper.Reconfiguration
+        let newSettings: ServiceSettings
         do {
             jails = try loadJails()
+            newSettings = try loadSettings(for: jails)
             pipelinePlan = try pipeline.prepare(jails)
             keeperPlan = try keeper.prepare(jails)
         } catch {
@@ -48,6 +50,7 @@ extension Daemon {
         }
         keeper.apply(keeperPlan)
         ignoreGate.configure(jails: jails)
+        settings = newSettings
         for warning in pipelinePlan.warnings { log("warning: \(warning)") }
         var changes: [String] = []
         if !keeperPlan.added.isEmpty { changes.append("started \(keeperPlan.added.joined(separator: ", "))") }

@@ -2,13 +2,14 @@ import BailiffActions
 import BailiffBans
 import BailiffConfig
 
-/// What `config check` adds to the filter and syntax checks: each enabled jail's ban
-/// settings and action templates, built exactly as bailiffd builds them, so a tree that
-/// passes here also loads in the daemon.
+/// What `config check` adds to the filter and syntax checks: the daemon-wide settings and
+/// each enabled jail's ban settings and action templates, built exactly as bailiffd builds
+/// them, so a tree that passes here also loads in the daemon.
 enum BanSettingsCheck {
     static func problems(in tree: ConfigTree) -> (errors: [ConfigError], warnings: [ConfigError]) {
         var errors: [ConfigError] = []
         var warnings: [ConfigError] = []
+        do { _ = try ServiceSettings(tree: tree) } catch { errors.append(error) }
         for jail in JailLoader(tree: tree).load().jails where jail.enabled {
             do {
                 let timePolicy = try BanTimePolicy(jail: jail)
