@@ -1,3 +1,4 @@
+import BailiffControl
 import Foundation
 import Testing
 
@@ -87,6 +88,41 @@ struct DaemonFirewallTests {
         #expect(Set(askedFor) == Set(offenders), "asked about each offender and nobody else")
         #expect(harness.log.contains("\(spared.sorted()[0]) not banned: its ignorecommand says to ignore it"), "log: \(harness.log)")
         #expect(harness.log.contains("banning \(broken) anyway"), "log: \(harness.log)")
+        harness.stop()
+    }
+
+    /// A short bantime ends on time, in the store and in the kernel; each repeated ban of
+    /// the same address lasts twice as long as the one before (bantime.increment).
+    @Test func bansExpireOnTimeAndRepeatedBansEscalate() throws {
+        let harness = try DaemonHarness(jailLocal: """
+            [DEFAULT]
+            banaction = nftables
+            [sshd]
+            enabled = true
+            ignoreself = false
+            maxretry = 100000
+            bantime = 2
+            bantime.increment = true
+            """)
+        try harness.start()
+        #expect(harness.wait(seconds: 20) { FileManager.default.fileExists(atPath: harness.controlSocket) })
+        let client = try harness.client()
+        var lengths: [Double] = []
+        for round in 1...3 {
+            let banned = try client.call(BailiffInterface.Ban.self, .init(jail: "sshd", addresses: ["198.51.100.9"])).banned
+            #expect(banned == ["198.51.100.9"], "round \(round)")
+            let ban = try #require(try client.call(BailiffInterface.ListBans.self, .init(jail: "sshd")).bans.first)
+            let length = try #require(ban.expiresAt) - ban.bannedAt
+            lengths.append(length)
+            #expect(ban.banCount == round)
+            #expect(harness.wait(seconds: 5) { harness.nftablesBans().contains("198.51.100.9") }, "round \(round)")
+            // Lifted by the daemon's expiry timer within a second of its end, from the kernel too.
+            let ends = Date().addingTimeInterval(length)
+            #expect(harness.wait(seconds: length + 1.5) { ((try? harness.storedBans()) ?? ["?"]).isEmpty }, "round \(round): \(harness.log)")
+            #expect(Date() >= ends.addingTimeInterval(-0.5), "not before its time")
+            #expect(harness.wait(seconds: 3) { !harness.nftablesBans().contains("198.51.100.9") })
+        }
+        #expect(lengths == [2, 4, 8])
         harness.stop()
     }
 }
