@@ -6,7 +6,7 @@ CONFIG  ?= config
 OWN_FILTERS = sshd recidive pam-generic nginx-http-auth nginx-limit-req nginx-botsearch \
               apache-auth postfix dovecot selinux-ssh dropbear
 
-.PHONY: all deps build run test conformance bench clean
+.PHONY: all deps build run demo test conformance bench clean
 
 all: build
 
@@ -24,6 +24,11 @@ build: deps
 # bailiffd in the foreground over this machine's journal, state under .run/.
 run: build
 	scripts/run-daemon $(RUN_ARGS)
+
+# Watch bailiffd ban an attacker: private journald, two network namespaces, all removed after.
+demo: build
+	@scripts/install-deps systemd iproute2 nftables python3
+	scripts/demo/run
 
 conformance: deps
 	$(SWIFT) build --product bailiff-conformance
