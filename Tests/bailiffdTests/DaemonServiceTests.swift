@@ -1,4 +1,5 @@
 import BailiffControl
+import BailiffTestSupport
 import Foundation
 import Testing
 
@@ -135,6 +136,7 @@ struct DaemonServiceTests {
         try (Self.jailLocal + "\nmaxretry = 7\n[sshd-extra]\nenabled = true\nfilter = sshd\nbantime = 2h\n")
             .write(to: harness.config.appendingPathComponent("jail.local"), atomically: true, encoding: .utf8)
         #expect(try client.call(BailiffInterface.Reload.self).jails.sorted() == ["sshd", "sshd-extra"])
+        try FileManager.default.createDirectory(at: harness.config.appendingPathComponent("jail.d"), withIntermediateDirectories: true)
         try "[sshd]\nmaxretry = seven\n".write(to: harness.config.appendingPathComponent("jail.d/broken.local"), atomically: true, encoding: .utf8)
         do {
             _ = try client.call(BailiffInterface.Reload.self)
