@@ -1,4 +1,5 @@
 import BailiffControl
+import BailiffTestSupport
 import Foundation
 import Glibc
 import Synchronization

@@ -1,4 +1,5 @@
 import BailiffControl
+import BailiffTestSupport
 import Testing
 
 /// `org.varlink.service`, answered by the server itself, and calls with nowhere to go.

@@ -1,4 +1,5 @@
 import BailiffJournal
+import BailiffTestSupport
 import Testing
 
 /// `backend = systemd[journalpath=..., journalfiles=..., namespace=...]`.

@@ -1,4 +1,5 @@
 import BailiffJournal
+import BailiffTestSupport
 import Glibc
 import Testing
 

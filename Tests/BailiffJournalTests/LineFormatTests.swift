@@ -1,4 +1,5 @@
 import BailiffJournal
+import BailiffTestSupport
 import Testing
 
 /// The fail2ban journal line of real journal entries, against lines written by hand from

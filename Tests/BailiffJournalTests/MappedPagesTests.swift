@@ -1,3 +1,4 @@
+import BailiffTestSupport
 import Glibc
 import Testing
 @testable import BailiffJournal

@@ -1,4 +1,5 @@
 import BailiffJournal
+import BailiffTestSupport
 import Testing
 
 /// The union installed in sd_journal and the per-jail predicate must agree: the reader

@@ -1,4 +1,5 @@
 import BailiffService
+import BailiffTestSupport
 import Glibc
 import Testing
 

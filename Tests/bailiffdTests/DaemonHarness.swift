@@ -7,15 +7,7 @@ import Testing
 final class DaemonHarness {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var executable: URL? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("bailiffd")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static var executable: URL? { LiveDaemonLab.executable("bailiffd").map { URL(fileURLWithPath: $0) } }
 
     let namespace = "bailiffd-t-\(UInt32.random(in: 0...UInt32.max))"
     let directory: URL

@@ -1,4 +1,5 @@
 import BailiffControl
+import BailiffTestSupport
 import Dispatch
 import Foundation
 import Glibc

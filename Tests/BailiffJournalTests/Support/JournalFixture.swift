@@ -1,3 +1,4 @@
+import BailiffTestSupport
 import Glibc
 
 /// One entry in the journal export format (https://systemd.io/JOURNAL_EXPORT_FORMATS/).

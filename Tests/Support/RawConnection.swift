@@ -3,11 +3,11 @@ import Glibc
 
 /// A client socket that speaks bytes, for what VarlinkClient would never send: garbage,
 /// pipelines, oneway calls, half-closed connections.
-final class RawConnection {
-    let descriptor: Int32
+public final class RawConnection {
+    public let descriptor: Int32
     private var received: [UInt8] = []
 
-    init(path: String) throws {
+    public init(path: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -28,7 +28,7 @@ final class RawConnection {
 
     /// Writes all of `bytes`; false when the server closed the connection first.
     @discardableResult
-    func write(_ bytes: [UInt8]) -> Bool {
+    public func write(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -43,15 +43,15 @@ final class RawConnection {
 
     /// Writes messages, each followed by its NUL, in one piece.
     @discardableResult
-    func write(messages: [String]) -> Bool {
+    public func write(messages: [String]) -> Bool {
         write(messages.flatMap { Array($0.utf8) + [0] })
     }
 
-    func shutdownWriting() {
+    public func shutdownWriting() {
         shutdown(descriptor, Int32(SHUT_WR))
     }
 
-    enum Received: Equatable {
+    public enum Received: Equatable, Sendable {
         case message(String)
         /// The server closed the connection.
         case closed
@@ -59,7 +59,7 @@ final class RawConnection {
     }
 
     /// The next message without its NUL, or what happened instead.
-    func receive(timeout: Duration = .seconds(5)) -> Received {
+    public func receive(timeout: Duration = .seconds(5)) -> Received {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let end = received.firstIndex(of: 0) {
@@ -83,7 +83,7 @@ final class RawConnection {
     }
 
     /// The next message parsed as a JSON object.
-    func receiveObject(timeout: Duration = .seconds(5)) -> [String: Any]? {
+    public func receiveObject(timeout: Duration = .seconds(5)) -> [String: Any]? {
         guard case .message(let text) = receive(timeout: timeout) else { return nil }
         return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
     }
@@ -91,7 +91,16 @@ final class RawConnection {
 
 extension Dictionary where Key == String, Value == Any {
     /// The `error` member of a reply.
-    var errorName: String? { self["error"] as? String }
+    public var errorName: String? { self["error"] as? String }
     /// The `parameters` member of a reply.
-    var parameters: [String: Any]? { self["parameters"] as? [String: Any] }
+    public var parameters: [String: Any]? { self["parameters"] as? [String: Any] }
+}
+
+/// Lets the process hold at least `count` descriptors (up to the hard limit).
+public func raiseDescriptorLimit(to count: rlim_t) {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    guard limit.rlim_cur < count else { return }
+    limit.rlim_cur = min(count, limit.rlim_max)
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }

@@ -2,13 +2,13 @@ import Glibc
 
 /// A datagram socket standing in for the service manager's notification socket: bound to a
 /// path, or to an abstract name, and read message by message.
-final class NotifySocketListener {
-    let descriptor: Int32
+public final class NotifySocketListener {
+    public let descriptor: Int32
     /// The value for `NOTIFY_SOCKET`.
-    let notifySocket: String
+    public let notifySocket: String
 
     /// Binds `path`, or the abstract `name` when `abstract` is set.
-    init(path: String, abstract: Bool = false) {
+    public init(path: String, abstract: Bool = false) {
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -30,7 +30,7 @@ final class NotifySocketListener {
     }
 
     /// The next datagram, or nil when none arrives within a second.
-    func receive() -> String? {
+    public func receive() -> String? {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard poll(&entry, 1, 1_000) > 0 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -1,4 +1,6 @@
+import Foundation
 import Glibc
+import Synchronization
 
 /// A real systemd-journald in a private mount namespace: tmpfs over /run/systemd, /run/log
 /// (and /var/log/journal when it exists), so it neither sees nor touches the host's journal.
@@ -8,16 +10,16 @@ import Glibc
 /// A shell in the namespace holds journald and stops it when its standard input, a pipe
 /// only this process writes to, closes: on `stop()`, and also when a crashed test process
 /// could not call it.
-final class LiveJournald: Sendable {
+public final class LiveJournald: Sendable {
     /// The shell holding journald: same mount namespace, so `/proc/PID/root` and `nsenter -t PID` reach it.
-    let pid: pid_t
+    public let pid: pid_t
     /// Our end of the shell's standard input.
     private let lifeline: Int32
 
     /// The runtime journal directory, as seen from outside the namespace.
-    var journalDirectory: String { "/proc/\(pid)/root/run/log/journal" }
+    public var journalDirectory: String { "/proc/\(pid)/root/run/log/journal" }
 
-    static let journald = "/lib/systemd/systemd-journald"
+    public static let journald = "/lib/systemd/systemd-journald"
 
     /// Volatile storage, no kernel log, no rate limit (tests write bursts), nothing forwarded.
     private static let configuration = """
@@ -56,7 +58,7 @@ final class LiveJournald: Sendable {
     }
 
     /// Starts journald and waits until it accepts entries.
-    static func start() throws -> LiveJournald {
+    public static func start() throws -> LiveJournald {
         var ends: [Int32] = [0, 0]
         // (pipe2 is not in Swift's Glibc module.) A command spawned by another test in between
         // could inherit an end; that only delays the stop until it exits.
@@ -96,7 +98,7 @@ final class LiveJournald: Sendable {
     }
 
     /// The journal files, by path as seen from outside.
-    func journalFiles() -> [String] {
+    public func journalFiles() -> [String] {
         directoryEntries(journalDirectory).flatMap { machine in
             directoryEntries("\(journalDirectory)/\(machine)")
                 .filter { $0.hasSuffix(".journal") }
@@ -105,7 +107,7 @@ final class LiveJournald: Sendable {
     }
 
     /// Logs each line as one entry with SYSLOG_IDENTIFIER=`identifier` (through journald's stdout stream).
-    func log(_ lines: [String], identifier: String) throws {
+    public func log(_ lines: [String], identifier: String) throws {
         let input = try Subprocess.temporaryFile()
         defer { unlink(input) }
         try writeFile(input, lines.map { $0 + "\n" }.joined())
@@ -113,22 +115,53 @@ final class LiveJournald: Sendable {
     }
 
     /// Waits until journald has written everything it received to its files.
-    func sync() throws {
+    public func sync() throws {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--sync"])
     }
 
     /// Asks journald to archive its files and start new ones.
-    func rotate() throws {
+    public func rotate() throws {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--rotate"])
     }
 
     /// Deletes archived files until at most `files` remain.
-    func vacuum(files: Int) throws {
+    public func vacuum(files: Int) throws {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--vacuum-files=\(files)"])
     }
 
+    /// `arguments` run in this journald's mount namespace, where the system journal is this journald's.
+    public func inNamespace(_ arguments: [String]) -> [String] {
+        ["nsenter", "-t", "\(pid)", "-m", "--"] + arguments
+    }
+
+    /// The entries `journalctl` shows for `arguments` (matches, --cursor=...), read in the namespace.
+    public func entries(_ arguments: [String]) throws -> [JournalRecord] {
+        let output = try Subprocess.run(inNamespace(["journalctl", "--no-pager", "--output=json"] + arguments))
+        return try output.split(separator: "\n").map { try JournalRecord(json: String($0)) }
+    }
+
+    /// Starts `command` with its standard output on a journald stream tagged `identifier`
+    /// (`systemd-cat -t IDENTIFIER COMMAND`), reading the lines to log from a socket this
+    /// process writes to. journald takes _COMM, _PID and the like from the writer while it
+    /// lives, so a long-lived writer named like a service logs as that service would.
+    public func openStream(identifier: String, command: [String]) throws -> LogStream {
+        var ends: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw FileError(path: "socketpair", action: "creating", code: errno)
+        }
+        defer { close(ends[1]) }
+        let writer: pid_t
+        do {
+            writer = try Subprocess.spawn(inNamespace(["systemd-cat", "-t", identifier] + command), stdinDescriptor: ends[1])
+        } catch {
+            close(ends[0])
+            throw error
+        }
+        return LogStream(pid: writer, input: ends[0])
+    }
+
     /// The running journald processes of this namespace (normally one).
-    func journaldProcesses() -> [pid_t] {
+    public func journaldProcesses() -> [pid_t] {
         guard let namespace = readLink("/proc/\(pid)/ns/mnt") else { return [] }
         return directoryEntries("/proc").compactMap { pid_t($0) }.filter { candidate in
             (try? readFile("/proc/\(candidate)/comm"))?.hasPrefix("systemd-journal") == true
@@ -137,7 +170,7 @@ final class LiveJournald: Sendable {
     }
 
     /// Kills journald with SIGKILL, as a crash would, and waits until a new one accepts entries.
-    func crashAndRestart() throws {
+    public func crashAndRestart() throws {
         let before = journaldProcesses()
         guard !before.isEmpty else { throw CommandFailure(command: [Self.journald], status: -1, output: "no journald to kill") }
         for process in before { kill(process, SIGKILL) }
@@ -153,7 +186,7 @@ final class LiveJournald: Sendable {
     }
 
     /// Stops journald; its mount namespace disappears with it.
-    func stop() {
+    public func stop() {
         close(lifeline)
         for _ in 0..<200 {
             var status: Int32 = 0
@@ -169,4 +202,72 @@ final class LiveJournald: Sendable {
         kill(pid, SIGKILL)
         _ = Subprocess.wait(pid)
     }
+}
+
+/// A writer to a journald stream (see `LiveJournald.openStream`): one line, one entry.
+public final class LogStream: Sendable {
+    /// The writer process, as journald sees it (_PID).
+    public let pid: pid_t
+    private let input: Int32
+    private let closed = Atomic<Bool>(false)
+
+    init(pid: pid_t, input: Int32) {
+        self.pid = pid
+        self.input = input
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Sends `lines`, each to become one entry.
+    public func write(_ lines: [String]) throws {
+        let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { send(input, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw FileError(path: "the log stream of process \(pid)", action: "writing to", code: errno)
+            }
+            offset += sent
+        }
+    }
+
+    /// Ends the stream and waits for the writer to exit.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Glibc.close(input)
+        _ = Subprocess.wait(pid)
+    }
+}
+
+/// One journal entry as `journalctl --output=json` prints it. A field that repeats is a list.
+public struct JournalRecord: Sendable {
+    public let fields: [String: [String]]
+
+    public init(json: String) throws {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw CommandFailure(command: ["journalctl", "--output=json"], status: 0, output: "not a JSON object: \(json)")
+        }
+        var fields: [String: [String]] = [:]
+        for (name, value) in object {
+            switch value {
+            case let text as String: fields[name] = [text]
+            case let list as [String]: fields[name] = list
+            // Binary values come as arrays of bytes, and huge ones as null: neither is used here.
+            default: fields[name] = []
+            }
+        }
+        self.fields = fields
+    }
+
+    /// The field's first value.
+    public subscript(_ name: String) -> String? { fields[name]?.first }
+
+    /// Every value of the field, in order.
+    public func values(_ name: String) -> [String] { fields[name] ?? [] }
+
+    public var cursor: String { self["__CURSOR"] ?? "" }
+    public var message: String { self["MESSAGE"] ?? "" }
 }
