@@ -47,6 +47,8 @@ test: deps
 bench: deps
 	scripts/bench
 	scripts/bench-journal --skip-build
+	$(SWIFT) build -c release --product bailiffd
+	scripts/bench-bans --skip-build
 
 clean:
 	rm -rf .build

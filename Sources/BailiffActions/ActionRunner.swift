@@ -129,8 +129,15 @@ public struct ActionRunner: Sendable {
             guard !group.isEmpty else { continue }
             var recovering = true
             if let batchCommand = template.render(batch, family: family) {
-                let lines = group.compactMap { template.render(item, family: family, ticket: $0)?.script }
-                let input = Array((lines.joined(separator: "\n") + "\n").utf8)
+                // Straight into the bytes written to the command: a restore renders 100,000 lines.
+                var input: [UInt8] = []
+                input.reserveCapacity(group.count * 64)
+                for ticket in group {
+                    guard let line = template.render(item, family: family, ticket: ticket)?.script else { continue }
+                    input.append(contentsOf: line.utf8)
+                    input.append(UInt8(ascii: "\n"))
+                }
+                if input.isEmpty { input.append(UInt8(ascii: "\n")) }
                 guard let error = await perform(batch, batchCommand, family: family, input: input, recovering: true, processes: &outcome.commandsRun)
                 else { continue }
                 // One bad line fails a whole batch; one at a time still gets the rest through.

@@ -55,13 +55,15 @@ extension BanStore {
     /// until the history is purged.
     public func earlierBanCount(of target: String, inJail jail: String?, since: Double = -.infinity) throws(BanStoreError) -> Int {
         try read("count the earlier bans of \(target)") { db in
+            // Cached statements: a burst of bans asks this once per address.
             if let jail {
                 return try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM ban_history WHERE target = ? AND banned_at >= ? AND jail = ?",
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM ban_history WHERE target = ? AND banned_at >= ? AND jail = ?"),
                     arguments: [target, since, jail]) ?? 0
             }
             return try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM ban_history WHERE target = ? AND banned_at >= ?", arguments: [target, since]) ?? 0
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM ban_history WHERE target = ? AND banned_at >= ?"),
+                arguments: [target, since]) ?? 0
         }
     }
 
@@ -78,8 +80,23 @@ extension BanStore {
         }
     }
 
+    /// Runs `body` in a deferred transaction. Not `DatabaseQueue.read`: its read-only guard
+    /// turns `PRAGMA query_only` on and off, and SQLite expires every prepared statement at
+    /// such a pragma, so each read, and each write after one, would compile its statements
+    /// again (most of the cost of a burst of bans, which reads once per address).
     func read<Value>(_ operation: String, _ body: (Database) throws -> Value) throws(BanStoreError) -> Value {
-        do { return try database.read(body) } catch { throw BanStoreError(path: path, failedTo: operation, because: error) }
+        do {
+            return try database.unsafeRead { db in
+                var value: Value?
+                try db.inTransaction(.deferred) {
+                    value = try body(db)
+                    return .commit
+                }
+                return value!
+            }
+        } catch {
+            throw BanStoreError(path: path, failedTo: operation, because: error)
+        }
     }
 }
 
