@@ -80,8 +80,8 @@ final class BanKeeper {
 
     /// Starts every action, then puts back each unexpired ban with the time it has left.
     /// Restoring counts as no new ban. Each queue reports `.reached(marker)` when its
-    /// start and restore are done. Returns the number of bans restored.
-    func startAndRestore(marker: String) throws(BanStoreError) -> Int {
+    /// start and restore are done. Returns the bans restored, not yet audited (`auditRestored`).
+    func startAndRestore(marker: String) throws(BanStoreError) -> [Ban] {
         let now = wallClock()
         let active = try store.activeBans(at: now)
         var byJail: [String: [Ban]] = [:]
@@ -89,14 +89,19 @@ final class BanKeeper {
         for jail in jails.values {
             start(jail.queues, restoring: byJail[jail.name] ?? [], now: now, marker: marker)
         }
-        for ban in active where jails[ban.jail] != nil {
-            audit.record(AuditEntry(.restore, "[\(ban.jail)] Restore Ban \(ban.target)", fields: fields(of: ban)))
-        }
         let orphans = active.filter { jails[$0.jail] == nil }
         if !orphans.isEmpty {
             log("\(orphans.count) bans belong to jails that are not enabled; they stay in the store and are not applied")
         }
-        return active.count - orphans.count
+        return active.filter { jails[$0.jail] != nil }
+    }
+
+    /// The audit entries of restored bans: written once the daemon is ready, so a large
+    /// restore reaches the kernel first.
+    func auditRestored(_ bans: [Ban]) {
+        for ban in bans {
+            audit.record(AuditEntry(.restore, "[\(ban.jail)] Restore Ban \(ban.target)", fields: fields(of: ban)))
+        }
     }
 
     private func start(_ queues: [ActionQueue], restoring bans: [Ban], now: Double, marker: String?) {

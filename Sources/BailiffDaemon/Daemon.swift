@@ -65,6 +65,8 @@ public final class Daemon {
     /// Queues whose start and restore are not done yet; ready once it is empty.
     private var startingQueues: Set<Int> = []
     private(set) var isReady = false
+    /// Bans restored at start, audited once the daemon is ready.
+    private var restoredToAudit: [Ban] = []
     private var pendingDecisions: [JailDecision] = []
     private var expiryTimer: EventLoop.TimerID?
     /// Queues asked to stop at exit that have not reported back.
@@ -115,8 +117,13 @@ public final class Daemon {
         try openControlSocket(activated: activated)
 
         startingQueues = Set(keeper.allQueues.map(\.number))
-        let restored = try keeper.startAndRestore(marker: "ready")
-        if restored > 0 { log("restoring \(restored) bans") }
+        restoredToAudit = try keeper.startAndRestore(marker: "ready")
+        if options.dryRun {
+            if !restoredToAudit.isEmpty { log("\(restoredToAudit.count) bans in the store are not applied (dry run)") }
+            restoredToAudit = []
+        } else if !restoredToAudit.isEmpty {
+            log("restoring \(restoredToAudit.count) bans")
+        }
         scheduleExpiry(keeper.expireDue())
 
         let start = try pipeline.start()
@@ -187,6 +194,8 @@ public final class Daemon {
         isReady = true
         log(String(format: "ready after %.2f s", EventLoop.monotonicNow() - startedAt))
         service.send(.ready, .status(statusLine()))
+        keeper.auditRestored(restoredToAudit)
+        restoredToAudit = []
     }
 
     /// While actions are still starting and restoring bans, asks systemd for more time.
