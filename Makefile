@@ -6,7 +6,7 @@ CONFIG  ?= config
 OWN_FILTERS = sshd recidive pam-generic nginx-http-auth nginx-limit-req nginx-botsearch \
               apache-auth postfix dovecot selinux-ssh dropbear
 
-.PHONY: all deps build run demo test conformance bench clean
+.PHONY: all deps build run demo test conformance bench deb deb-lint deb-test clean
 
 all: build
 
@@ -49,6 +49,23 @@ bench: deps
 	scripts/bench-journal --skip-build
 	$(SWIFT) build -c release --product bailiffd
 	scripts/bench-bans --skip-build
+
+# The Debian package bailiff_<version>_<arch>.deb in this directory: static Swift runtime,
+# built in .build-deb/. Runs lintian on it when lintian is installed.
+deb: deps
+	@scripts/install-deps dpkg-dev binutils
+	packaging/build-deb
+
+# The same, with lintian installed and its errors fatal.
+deb-lint: deps
+	@scripts/install-deps dpkg-dev binutils lintian
+	packaging/build-deb --lint
+
+# Installs the package in a throwaway Debian 12 root (root; debootstrap, the base root cached in
+# /var/cache/bailiff-e2e), runs it there, removes and purges it.
+deb-test: deb
+	@scripts/install-deps debootstrap
+	packaging/test-deb
 
 clean:
 	rm -rf .build
