@@ -14,6 +14,8 @@ final class CaptureSlots: @unchecked Sendable {
 
     var count: Int { names.count }
 
+    func contains(_ name: String) -> Bool { index[name] != nil }
+
     func slot(for name: String) -> Int {
         if let existing = index[name] { return existing }
         names.append(name)
@@ -22,36 +24,65 @@ final class CaptureSlots: @unchecked Sendable {
     }
 }
 
-/// Where one regex's groups land among the slots.
-struct GroupMap {
-    var pairs: [(slot: Int, group: Int)] = []
-    /// `alt_NAME` slots that fill `NAME` when it is empty.
-    var alternates: [(from: Int, to: Int)] = []
+/// Where the groups of one or more regexes land among the slots (map `index` is the
+/// `index`-th regex given). Read once per matched line, so kept in plain memory: using it
+/// costs no reference counting.
+final class GroupMap {
+    /// Per map: (slot, group) pairs, then (from, to) slot pairs of the `alt_NAME` captures
+    /// that fill `NAME` when it is empty.
+    private let pairs: UnsafeMutablePointer<Int32>
+    /// Per map: where its pairs start, how many groups, how many alternates.
+    private let layout: UnsafeMutablePointer<Int>
+    let count: Int
 
-    init(groups: [(name: String, number: Int)], alternates: [(group: String, target: String)], slots: CaptureSlots) {
-        for (name, number) in groups where !name.hasPrefix("skiplines") {
-            pairs.append((slots.slot(for: name), number))
-        }
-        for (group, target) in alternates {
-            self.alternates.append((slots.slot(for: group), slots.slot(for: target)))
-        }
+    convenience init(groups: [(name: String, number: Int)], alternates: [(group: String, target: String)], slots: CaptureSlots) {
+        self.init(maps: [(groups, alternates)], slots: slots)
     }
 
-    /// Records the groups that took part in the match, shifted by `offset` (where the
-    /// matched subject starts in the line buffer); a group that did not take part leaves
-    /// the slot alone, so an address the prefregex captured survives a failregex whose
-    /// own address group was not used.
-    func read(_ scratch: MatchScratch, offset: Int, into ranges: CaptureRanges) {
-        for (slot, group) in pairs {
-            guard let range = scratch.range(ofGroup: group) else { continue }
+    init(maps: [(groups: [(name: String, number: Int)], alternates: [(group: String, target: String)])], slots: CaptureSlots) {
+        var flat: [Int32] = []
+        var layout: [Int] = []
+        for (groups, alternates) in maps {
+            let start = flat.count / 2
+            for (name, number) in groups where !name.hasPrefix("skiplines") {
+                flat += [Int32(slots.slot(for: name)), Int32(number)]
+            }
+            let groupCount = flat.count / 2 - start
+            for (group, target) in alternates {
+                flat += [Int32(slots.slot(for: group)), Int32(slots.slot(for: target))]
+            }
+            layout += [start, groupCount, flat.count / 2 - start - groupCount]
+        }
+        count = maps.count
+        pairs = .allocate(capacity: max(flat.count, 1))
+        pairs.initialize(from: flat, count: flat.count)
+        self.layout = .allocate(capacity: max(layout.count, 1))
+        self.layout.initialize(from: layout, count: layout.count)
+    }
+
+    deinit {
+        pairs.deallocate()
+        layout.deallocate()
+    }
+
+    /// Records the groups of map `index` that took part in the match, shifted by `offset`
+    /// (where the matched subject starts in the line buffer); a group that did not take
+    /// part leaves the slot alone, so an address the prefregex captured survives a
+    /// failregex whose own address group was not used.
+    func read(_ scratch: MatchScratch, offset: Int, into ranges: CaptureRanges, map index: Int = 0) {
+        let start = layout[3 * index], groupCount = layout[3 * index + 1], alternateCount = layout[3 * index + 2]
+        for pair in start..<(start + groupCount) {
+            let slot = Int(pairs[2 * pair])
+            guard let range = scratch.range(ofGroup: Int(pairs[2 * pair + 1])) else { continue }
             if CaptureSlots.flagSlots.contains(slot), range.isEmpty {
                 ranges.unset(slot)
             } else {
                 ranges.set(slot, (range.lowerBound + offset)..<(range.upperBound + offset))
             }
         }
-        for (from, to) in alternates where ranges.isSet(from) && !ranges.isSet(to) {
-            ranges.set(to, ranges.range(from)!)
+        for pair in (start + groupCount)..<(start + groupCount + alternateCount) {
+            let from = Int(pairs[2 * pair]), to = Int(pairs[2 * pair + 1])
+            if ranges.isSet(from) && !ranges.isSet(to) { ranges.set(to, ranges.range(from)!) }
         }
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// All of a filter's failregexes as one PCRE2 alternation, so a line costs one match
 /// call instead of one per regex. Used only when every regex is anchored at the start:
 /// then the alternation tries them in order at the same position and picks the same
@@ -8,12 +10,16 @@ final class CombinedRegex {
     /// and where its groups land among the capture slots.
     let indices: [Int]
     let markers: [Int]
-    let maps: [GroupMap]
+    /// Map `i` is alternative `i`'s.
+    let maps: GroupMap
+    let code: MatchCode
     /// The groups of each alternative under their own names, for inspection.
     let groups: [[(name: String, number: Int)]]
 
     /// - Parameter indices: which of `regexes` to combine, in order (all when nil).
-    init?(_ regexes: [FilterRegex], indices: [Int]? = nil, slots: CaptureSlots? = nil) {
+    /// - Parameter existingSlotsOnly: fail rather than add capture names to `slots` (whose
+    ///   size the caller has already relied on).
+    init?(_ regexes: [FilterRegex], indices: [Int]? = nil, slots: CaptureSlots? = nil, existingSlotsOnly: Bool = false) {
         let indices = indices ?? Array(regexes.indices)
         guard indices.count > 1, indices.allSatisfy({ regexes[$0].pattern.isAnchored }) else { return nil }
         var branches: [String] = []
@@ -24,6 +30,7 @@ final class CombinedRegex {
         // Every branch is anchored; say so up front, or PCRE2 retries each start position.
         guard let combined = try? Pattern(pcre2: "\\A(?:" + branches.joined(separator: "|") + ")") else { return nil }
         pattern = combined
+        code = combined.matchCode
         var markers = [Int](repeating: -1, count: indices.count)
         var groups: [[(name: String, number: Int)]] = Array(repeating: [], count: indices.count)
         for (name, number) in combined.namedGroups {
@@ -38,9 +45,13 @@ final class CombinedRegex {
         self.markers = markers
         self.groups = groups
         let slots = slots ?? CaptureSlots()
-        maps = indices.enumerated().map { position, index in
-            GroupMap(groups: groups[position], alternates: regexes[index].alternates, slots: slots)
+        if existingSlotsOnly {
+            for (position, index) in indices.enumerated() {
+                let names = groups[position].map(\.name) + regexes[index].alternates.flatMap { [$0.group, $0.target] }
+                guard names.allSatisfy({ $0.hasPrefix("skiplines") || slots.contains($0) }) else { return nil }
+            }
         }
+        maps = GroupMap(maps: indices.enumerated().map { position, index in (groups[position], regexes[index].alternates) }, slots: slots)
     }
 
     /// `user__3` → ("user", 3).
@@ -55,131 +66,309 @@ final class CombinedRegex {
 
     /// The position of the alternative that matched in the last successful match.
     func matchedAlternative(_ scratch: MatchScratch) -> Int? {
-        markers.firstIndex { scratch.range(ofGroup: $0) != nil }
+        for (position, marker) in markers.enumerated() where scratch.range(ofGroup: marker) != nil { return position }
+        return nil
+    }
+
+    /// After a successful match: the failregex that matched, with its captures recorded;
+    /// nil if no alternative's marker took part.
+    func readMatch(_ scratch: MatchScratch, offset: Int, into ranges: CaptureRanges) -> Int? {
+        guard let position = matchedAlternative(scratch) else { return nil }
+        maps.read(scratch, offset: offset, into: ranges, map: position)
+        return indices[position]
     }
 
     /// Appends `suffix` to every group name and named reference; nil when the pattern uses
     /// numbered references, which would shift in the alternation.
     static func renameGroups(_ source: String, suffix: String) -> String? {
         let bytes = Array(source.utf8)
+        let suffixBytes = Array(suffix.utf8)
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 4)
         var index = 0
         var inClass = false
+        let backslash = UInt8(ascii: "\\"), open = UInt8(ascii: "("), question = UInt8(ascii: "?")
         func isNameByte(_ byte: UInt8) -> Bool {
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
         }
+        func byte(at offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
+        func copy(_ count: Int) {
+            out.append(contentsOf: bytes[index..<index + count])
+            index += count
+        }
         func copyName() {
             while index < bytes.count, isNameByte(bytes[index]) { out.append(bytes[index]); index += 1 }
-            out += Array(suffix.utf8)
-        }
-        func hasPrefix(_ text: String) -> Bool {
-            let probe = Array(text.utf8)
-            return index + probe.count <= bytes.count && Array(bytes[index..<index + probe.count]) == probe
+            out.append(contentsOf: suffixBytes)
         }
         while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
+            let current = bytes[index]
+            if current == backslash, index + 1 < bytes.count {
                 let next = bytes[index + 1]
                 if !inClass, next >= UInt8(ascii: "1"), next <= UInt8(ascii: "9") { return nil }
                 if !inClass, next == UInt8(ascii: "g") || next == UInt8(ascii: "k") { return nil }
-                out.append(byte); out.append(next); index += 2
+                copy(2)
                 continue
             }
             if inClass {
-                if byte == UInt8(ascii: "]") { inClass = false }
-                out.append(byte); index += 1
+                if current == UInt8(ascii: "]") { inClass = false }
+                copy(1)
                 continue
             }
-            if byte == UInt8(ascii: "[") {
+            if current == UInt8(ascii: "[") {
                 inClass = true
-                out.append(byte); index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "^") { out.append(bytes[index]); index += 1 }
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { out.append(bytes[index]); index += 1 }
+                copy(1)
+                if byte(at: 0) == UInt8(ascii: "^") { copy(1) }
+                if byte(at: 0) == UInt8(ascii: "]") { copy(1) }
                 continue
             }
-            var handled = false
-            for opener in ["(?P<", "(?P=", "(?P>", "(?&"] where hasPrefix(opener) {
-                out += Array(opener.utf8); index += opener.utf8.count
-                copyName()
-                handled = true
-                break
+            guard current == open, byte(at: 1) == question, let third = byte(at: 2) else {
+                copy(1)
+                continue
             }
-            if handled { continue }
-            if hasPrefix("(?<"), index + 3 < bytes.count, isNameByte(bytes[index + 3]) {
-                out += Array("(?<".utf8); index += 3
+            // "(?P<", "(?P=", "(?P>" and "(?&" name a group.
+            if third == UInt8(ascii: "P"), let fourth = byte(at: 3),
+               fourth == UInt8(ascii: "<") || fourth == UInt8(ascii: "=") || fourth == UInt8(ascii: ">") {
+                copy(4)
                 copyName()
                 continue
             }
-            if hasPrefix("(?(") {
-                out += Array("(?(".utf8); index += 3
+            if third == UInt8(ascii: "&") {
+                copy(3)
+                copyName()
+                continue
+            }
+            if third == UInt8(ascii: "<"), let fourth = byte(at: 3), isNameByte(fourth) {
+                copy(3)
+                copyName()
+                continue
+            }
+            if third == open {
+                copy(3)
                 guard index < bytes.count else { return nil }
                 let first = bytes[index]
                 if first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") { return nil }
-                if first == UInt8(ascii: "<") || first == UInt8(ascii: "'") { out.append(first); index += 1; copyName(); continue }
+                if first == UInt8(ascii: "<") || first == UInt8(ascii: "'") { copy(1); copyName(); continue }
                 if first == UInt8(ascii: "R") || first == UInt8(ascii: "?") || first == UInt8(ascii: "*") { continue }
                 if isNameByte(first) { copyName() }
                 continue
             }
-            guard index < bytes.count else { break }
-            out.append(bytes[index]); index += 1
+            copy(1)
         }
         return String(decoding: out, as: UTF8.self)
     }
 }
 
-/// Chooses, from the first byte of a line, the failregexes that could match it at all,
-/// already combined: a line starting with "F" only meets the regexes that can start with
-/// "F". Exact because every regex is anchored at the start, and candidates keep their order.
+/// Chooses the failregexes that could match a line at all, already combined: a line
+/// starting with "F" only meets the regexes that can start with "F", and of those, only the
+/// ones whose literal start ("Failed publickey for ") the line has. Exact because every
+/// regex is anchored at the start, and candidates keep their order. Each route is compiled
+/// the first time a line needs it: most logs meet only a few, and compiling them all would
+/// dominate short runs. Fewer alternatives also make each match cheaper.
 final class FailregexDispatch {
-    enum Route {
-        /// No failregex can match a line starting with this byte.
-        case none
-        case single(Int)
-        case combined(CombinedRegex)
+    /// A route as plain values (the dispatch keeps its objects alive), so following one
+    /// per line costs no reference counting.
+    struct Route {
+        enum Kind: UInt8 {
+            case unbuilt
+            /// No failregex can match the line.
+            case none
+            case single
+            case combined
+            /// The candidates one after another (their alternation could not be built).
+            case sequential
+        }
+        var kind = Kind.unbuilt
+        /// The regex (single), or the index in `sequences` (sequential).
+        var index = 0
+        var code: MatchCode?
+        var combined: Unmanaged<CombinedRegex>?
     }
 
-    private let routeOfByte: [Int]
-    private let routes: [Route]
+    private let regexes: [FilterRegex]
+    private let slots: CaptureSlots
+    /// For each byte, its candidate set.
+    private let setOfByte: UnsafeMutablePointer<Int32>
+    private let candidates: [[Int]]
+    /// Each set's route over all its candidates, once built.
+    private let routes: UnsafeMutablePointer<Route>
+    /// Literal starts: regex `i`'s is `prefixBytes[prefixStarts[i]..<prefixStarts[i + 1]]`.
+    private let prefixBytes: UnsafeMutablePointer<UInt8>
+    private let prefixStarts: UnsafeMutablePointer<Int>
+    /// Sets whose candidates' literal starts can tell them apart: their candidates (flat,
+    /// from `setStarts`), and routes by which candidates a line's start allows.
+    private let narrows: UnsafeMutablePointer<Bool>
+    private let setStarts: UnsafeMutablePointer<Int>
+    private let setMembers: UnsafeMutablePointer<Int32>
+    private static let narrowedPerSet = 16
+    private let narrowedMasks: UnsafeMutablePointer<UInt64>
+    private let narrowedRoutes: UnsafeMutablePointer<Route>
+    private let narrowedCounts: UnsafeMutablePointer<Int>
+    private var built: [CombinedRegex] = []
+    private(set) var sequences: [[Int]] = []
 
     init?(_ regexes: [FilterRegex], slots: CaptureSlots) {
         guard regexes.count > 1, regexes.allSatisfy({ $0.pattern.isAnchored }) else { return nil }
+        // Numbered references would shift inside an alternation: such filters run one by one.
+        guard regexes.allSatisfy({ CombinedRegex.renameGroups($0.pattern.source, suffix: "") != nil }) else { return nil }
         // What each regex can start with, studied on the pattern without its leading "^".
         let starts: [[Bool]?] = regexes.map { regex in
             let source = regex.pattern.source
             guard source.hasPrefix("^"), !source.contains("(?i") else { return nil }
             return Pattern.startingBytes(of: String(source.dropFirst()))
         }
-        var routeOfByte = [Int](repeating: 0, count: 256)
-        var routes: [Route] = []
-        var routeOfCandidates: [[Int]: Int] = [:]
+        var setOfByte = [Int32](repeating: 0, count: 256)
+        var candidates: [[Int]] = []
+        var indexOfCandidates: [[Int]: Int] = [:]
         for byte in 0..<256 {
             // Bytes of multi-byte characters are matched by the Unicode patterns: no shortcut.
-            let candidates = regexes.indices.filter { index in
+            let set = regexes.indices.filter { index in
                 byte >= 0x80 || (starts[index]?[byte] ?? true)
             }
-            if let existing = routeOfCandidates[candidates] { routeOfByte[byte] = existing; continue }
-            let route: Route
-            switch candidates.count {
-            case 0: route = .none
-            case 1: route = .single(candidates[0])
-            default:
-                guard let combined = CombinedRegex(regexes, indices: candidates, slots: slots) else { return nil }
-                route = .combined(combined)
-            }
-            routes.append(route)
-            routeOfCandidates[candidates] = routes.count - 1
-            routeOfByte[byte] = routes.count - 1
+            if let existing = indexOfCandidates[set] { setOfByte[byte] = Int32(existing); continue }
+            candidates.append(set)
+            indexOfCandidates[set] = candidates.count - 1
+            setOfByte[byte] = Int32(candidates.count - 1)
         }
-        self.routeOfByte = routeOfByte
-        self.routes = routes
+        let prefixes = regexes.map { LiteralPrefix.of($0.pattern.source) }
+        self.regexes = regexes
+        self.slots = slots
+        self.setOfByte = .allocate(capacity: 256)
+        self.setOfByte.initialize(from: setOfByte, count: 256)
+        self.candidates = candidates
+        routes = .allocate(capacity: candidates.count)
+        routes.initialize(repeating: Route(), count: candidates.count)
+
+        let flatPrefixes = prefixes.flatMap { $0 }
+        prefixBytes = .allocate(capacity: max(flatPrefixes.count, 1))
+        prefixBytes.initialize(from: flatPrefixes, count: flatPrefixes.count)
+        prefixStarts = .allocate(capacity: regexes.count + 1)
+        var offset = 0
+        for (index, prefix) in prefixes.enumerated() {
+            prefixStarts[index] = offset
+            offset += prefix.count
+        }
+        prefixStarts[regexes.count] = offset
+
+        narrows = .allocate(capacity: candidates.count)
+        setStarts = .allocate(capacity: candidates.count + 1)
+        let members = candidates.flatMap { $0.map(Int32.init) }
+        setMembers = .allocate(capacity: max(members.count, 1))
+        setMembers.initialize(from: members, count: members.count)
+        var memberOffset = 0
+        for (set, regexIndices) in candidates.enumerated() {
+            setStarts[set] = memberOffset
+            memberOffset += regexIndices.count
+            // Every candidate already shares the first byte; a longer literal start tells more.
+            narrows[set] = regexIndices.count > 1 && regexIndices.count <= 64 && regexIndices.contains { prefixes[$0].count > 1 }
+        }
+        setStarts[candidates.count] = memberOffset
+        let narrowedSize = candidates.count * FailregexDispatch.narrowedPerSet
+        narrowedMasks = .allocate(capacity: narrowedSize)
+        narrowedMasks.initialize(repeating: 0, count: narrowedSize)
+        narrowedRoutes = .allocate(capacity: narrowedSize)
+        narrowedRoutes.initialize(repeating: Route(), count: narrowedSize)
+        narrowedCounts = .allocate(capacity: candidates.count)
+        narrowedCounts.initialize(repeating: 0, count: candidates.count)
+    }
+
+    deinit {
+        setOfByte.deallocate()
+        routes.deallocate()
+        prefixBytes.deallocate()
+        prefixStarts.deallocate()
+        narrows.deallocate()
+        setStarts.deallocate()
+        setMembers.deallocate()
+        narrowedMasks.deallocate()
+        narrowedRoutes.deallocate()
+        narrowedCounts.deallocate()
+    }
+
+    /// The route for a subject (the content a failregex sees, with its final newline).
+    @inline(__always)
+    func route(for subject: UnsafeRawBufferPointer) -> Route {
+        let set = Int(setOfByte[Int(subject.first ?? 0x0A)])
+        if narrows[set] { return narrowedRoute(set, subject) }
+        return route(ofSet: set)
     }
 
     @inline(__always)
-    func route(forFirstByte byte: UInt8) -> Route { routes[routeOfByte[Int(byte)]] }
+    private func route(ofSet set: Int) -> Route {
+        let route = routes[set]
+        if route.kind != .unbuilt { return route }
+        let built = build(candidates[set])
+        routes[set] = built
+        return built
+    }
+
+    private func narrowedRoute(_ set: Int, _ subject: UnsafeRawBufferPointer) -> Route {
+        let first = setStarts[set], end = setStarts[set + 1]
+        var mask: UInt64 = 0
+        for position in first..<end {
+            let regex = Int(setMembers[position])
+            let start = prefixStarts[regex], length = prefixStarts[regex + 1] - start
+            if length <= subject.count, FailregexDispatch.equal(prefixBytes + start, subject.baseAddress, length) {
+                mask |= 1 << UInt64(position - first)
+            }
+        }
+        let slots = set * FailregexDispatch.narrowedPerSet
+        let known = narrowedCounts[set]
+        for slot in slots..<(slots + known) where narrowedMasks[slot] == mask { return narrowedRoutes[slot] }
+        // Too many different starts: the route over all candidates serves the rest.
+        guard known < FailregexDispatch.narrowedPerSet else { return route(ofSet: set) }
+        let allowed = (first..<end).filter { mask & (1 << UInt64($0 - first)) != 0 }.map { Int(setMembers[$0]) }
+        let route = build(allowed)
+        narrowedMasks[slots + known] = mask
+        narrowedRoutes[slots + known] = route
+        narrowedCounts[set] = known + 1
+        return route
+    }
+
+    /// Literal starts are short: comparing inline, a word at a time, beats calling memcmp.
+    @inline(__always)
+    private static func equal(_ prefix: UnsafePointer<UInt8>, _ subject: UnsafeRawPointer?, _ length: Int) -> Bool {
+        guard length > 0, let subject else { return true }
+        let prefix = UnsafeRawPointer(prefix)
+        var index = 0
+        while index + 8 <= length {
+            if prefix.loadUnaligned(fromByteOffset: index, as: UInt64.self) != subject.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+                return false
+            }
+            index += 8
+        }
+        while index < length {
+            if prefix.load(fromByteOffset: index, as: UInt8.self) != subject.load(fromByteOffset: index, as: UInt8.self) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    private func build(_ set: [Int]) -> Route {
+        var route = Route()
+        switch set.count {
+        case 0:
+            route.kind = .none
+        case 1:
+            route.kind = .single
+            route.index = set[0]
+            route.code = regexes[set[0]].pattern.matchCode
+        default:
+            if let combined = CombinedRegex(regexes, indices: set, slots: slots, existingSlotsOnly: true) {
+                built.append(combined)
+                route.kind = .combined
+                route.code = combined.code
+                route.combined = Unmanaged.passUnretained(combined)
+            } else {
+                route.kind = .sequential
+                route.index = sequences.count
+                sequences.append(set)
+            }
+        }
+        return route
+    }
 
     /// The alternation over every regex (used for lines that do not start with ASCII).
     var everything: CombinedRegex? {
-        if case .combined(let combined) = route(forFirstByte: 0xC3) { return combined }
-        return nil
+        route(ofSet: Int(setOfByte[0xC3])).combined?.takeUnretainedValue()
     }
 }

@@ -9,35 +9,35 @@ public final class Failure: Sendable, Equatable {
     public let time: Double?
     /// Index of the failregex that matched.
     public let regexIndex: Int
-    /// Users seen on the same multi-line id (connection), if any.
-    public let users: Set<String>
     /// The log lines that make up the failure (the most recent ones, see `attempts`);
     /// empty when the processor does not keep them.
     public let lines: [String]
     /// How many matched lines make up the failure.
     public let attempts: Int
-    /// Capture values by slot; names come from `slots`.
-    let values: [String?]
+    /// Capture values by slot (names come from `slots`) and the users.
+    let values: CaptureValues
     let slots: CaptureSlots
 
-    init(id: String, address: String?, time: Double?, regexIndex: Int, users: Set<String>, lines: [String], attempts: Int,
-         values: [String?], slots: CaptureSlots) {
+    init(id: String, address: String?, time: Double?, regexIndex: Int, lines: [String], attempts: Int,
+         values: CaptureValues, slots: CaptureSlots) {
         self.id = id
         self.address = address
         self.time = time
         self.regexIndex = regexIndex
-        self.users = users
         self.lines = lines
         self.attempts = attempts
         self.values = values
         self.slots = slots
     }
 
+    /// Users seen on the same multi-line id (connection), if any.
+    public var users: Set<String> { values.users }
+
     /// Named captures (`user`, `fid`, custom `<F-NAME>` values) of the merged failure.
     public var captures: [String: String] {
         var result: [String: String] = [:]
-        for (slot, value) in values.enumerated() where !CaptureSlots.internalSlots.contains(slot) {
-            if let value { result[slots.names[slot]] = value }
+        for slot in 0..<values.count where !CaptureSlots.internalSlots.contains(slot) {
+            if let value = values.string(slot) { result[slots.names[slot]] = value }
         }
         return result
     }
@@ -55,29 +55,27 @@ final class FailureData {
     /// Lines kept per failure: enough for reports, bounded for long connections.
     static let keptLines = 32
 
-    var values: [String?]
-    var users: Set<String>?
+    /// The merged captures, and the users seen on the id.
+    var values: CaptureValues
     var matches = MatchedLines()
     var nofailMatches = MatchedLines()
     var pending = false
 
-    init(values: [String?]) { self.values = values }
+    init(values: CaptureValues) { self.values = values }
 
-    func take(_ slot: Int) -> String? {
-        let value = values[slot]
-        values[slot] = nil
-        return value
+    /// Back to the state of a new id, keeping the storage.
+    func reset() {
+        values.removeAll()
+        matches.removeAll()
+        nofailMatches.removeAll()
+        pending = false
     }
 
-    func isSet(_ slot: Int) -> Bool { !(values[slot] ?? "").isEmpty }
-
-    /// Records a user on this id; returns the users seen so far.
-    @discardableResult
-    func addUser(_ user: String?) -> Set<String>? {
-        guard let user, !user.isEmpty else { return users }
-        if users == nil { users = [] }
-        users!.insert(user)
-        return users
+    /// Removes a slot's value; returns whether it was set and non-empty.
+    func take(_ slot: Int) -> Bool {
+        let wasSet = values.isSet(slot)
+        values.remove(slot)
+        return wasSet
     }
 }
 
@@ -99,6 +97,7 @@ struct MatchedLines {
 
     mutating func append(_ other: MatchedLines) {
         count += other.count
+        guard !other.lines.isEmpty else { return }
         lines += other.lines
         if lines.count > FailureData.keptLines { lines.removeFirst(lines.count - FailureData.keptLines) }
     }

@@ -1,4 +1,5 @@
 import BailiffConfig
+import Glibc
 
 /// What a line did to the filter.
 public enum LineOutcome: Equatable, Sendable {
@@ -15,8 +16,10 @@ public enum LineOutcome: Equatable, Sendable {
 
 public struct LineResult: Sendable {
     public var outcome: LineOutcome
-    /// The failure the line completed, if any.
+    /// The failure the line completed, if any (and if the processor builds failures).
     public var failure: Failure?
+    /// Whether the line completed a failure, also when the processor does not build it.
+    public var failed = false
     /// The failures of the line (none or one), for callers that iterate.
     public var failures: [Failure] { failure.map { [$0] } ?? [] }
     /// The time taken from the line (or the entry), if any.
@@ -40,7 +43,12 @@ public final class FilterProcessor {
     /// Capture names as slots, and where each regex's groups land.
     let slots = CaptureSlots()
     let prefMap: GroupMap?
-    let failMaps: [GroupMap]
+    /// The prefregex without its `.+$` content tail, for single lines (see PrefregexHead).
+    let prefHead: PrefregexHead?
+    /// Map `i` is failregex `i`'s.
+    let failMaps: GroupMap
+    /// The failregexes' compiled forms, as plain values for the per-line path.
+    private let failCodes: [MatchCode]
     let maxLines: Int
     let scratch = MatchScratch()
     let clock: @Sendable () -> Double
@@ -53,18 +61,26 @@ public final class FilterProcessor {
     }
     private var lineBuffer: [SplitLine] = []
     private var lastDate: Double?
-    private var multiLineCache = MultiLineCache(capacity: 100, lifetime: 300)
+    private let multiLineCache = MultiLineCache(capacity: 100, lifetime: 300)
 
     /// The current subject (the line without its date, and a newline), then, when the
     /// prefregex content is not a suffix of it, a copy of that content. Every capture is
     /// a range in here. Reused across lines: a line that matches nothing allocates nothing.
     private let buffer = ByteBuffer()
     private let ranges: CaptureRanges
+    /// The captures of lines without a multi-line id (see `capturedValues`).
+    private var lineValues: CaptureValues
     /// Whether the current line is pure ASCII (then the faster byte-mode patterns apply).
     private var bufferIsASCII = false
+    /// Whether the current line holds a line feed (then the prefregex runs in full).
+    private var lineHasLineFeed = false
     /// Whether failures carry the text of their lines (`Failure.lines`). Counting tools
     /// that never read them turn this off and save a String per matched line.
     public var keepsMatchedLines = true
+    /// Whether results carry the `Failure` itself. Tools that only count failures turn
+    /// this off: `LineResult.failed` still tells, and no failure object, id or capture
+    /// text is made per line.
+    public var buildsFailures = true
 
     /// - Parameter clock: "now", for undated lines and the multi-line cache.
     public init(definition: FilterDefinition, logTimeZone: String? = nil, clock: @escaping @Sendable () -> Double) throws(ConfigError) {
@@ -88,11 +104,14 @@ public final class FilterProcessor {
         let slots = self.slots
         dispatch = definition.maxlines <= 1 ? FailregexDispatch(fails, slots: slots) : nil
         prefMap = prefregex.map { GroupMap(groups: $0.groups, alternates: $0.alternates, slots: slots) }
-        failMaps = fails.map { GroupMap(groups: $0.groups, alternates: $0.alternates, slots: slots) }
+        prefHead = multiline ? nil : prefregex.flatMap { PrefregexHead($0, slots: slots) }
+        failMaps = GroupMap(maps: fails.map { ($0.groups, $0.alternates) }, slots: slots)
+        failCodes = fails.map(\.pattern.matchCode)
         var ignores: [FilterRegex] = []
         for regex in definition.ignoreregex { ignores.append(try FilterRegex(regex, multiline: multiline, useDNS: useDNS)) }
         ignoreregexes = ignores
         ranges = CaptureRanges(count: slots.count)
+        lineValues = CaptureValues(count: slots.count)
         do {
             dates = try DateDetector(datePattern: definition.datepattern, logTimeZone: logTimeZone, now: clock)
         } catch {
@@ -113,7 +132,10 @@ public final class FilterProcessor {
         buffer.removeAll()
         let head = UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound])
         let tail = UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...])
-        bufferIsASCII = UTF8Repair.isASCII(head) && UTF8Repair.isASCII(tail)
+        // A non-ASCII date leaves the rest ASCII; that case is rare enough to look twice.
+        let scan = UTF8Repair.scan(line)
+        lineHasLineFeed = scan.lineFeed
+        bufferIsASCII = scan.ascii || (UTF8Repair.isASCII(head) && UTF8Repair.isASCII(tail))
         if bufferIsASCII {
             buffer.append(head)
             buffer.append(tail)
@@ -128,7 +150,9 @@ public final class FilterProcessor {
     public func process(line: UnsafeRawBufferPointer, time: Double) -> LineResult {
         lastDate = time
         buffer.removeAll()
-        bufferIsASCII = UTF8Repair.isASCII(line)
+        let scan = UTF8Repair.scan(line)
+        lineHasLineFeed = scan.lineFeed
+        bufferIsASCII = scan.ascii
         if bufferIsASCII { buffer.append(line) } else { UTF8Repair.append(line, to: buffer) }
         return findFailures(original: line, time: time)
     }
@@ -172,7 +196,17 @@ public final class FilterProcessor {
         // The failregexes' subject: the whole line, or the prefregex's content.
         var subject = 0..<lineEnd
         var subjectIsContent = false
-        if let prefregex, let prefMap {
+        if let prefHead, single, !lineHasLineFeed {
+            switch scratch.run(prefHead.code, in: buffer.bytes, ascii: bufferIsASCII) {
+            case .matched: break
+            case .limitExceeded: result.outcome = .tooComplex; return result
+            case .noMatch: return result
+            }
+            prefHead.map.read(scratch, offset: 0, into: ranges)
+            // The content: from the head's end to the line's end (see PrefregexHead).
+            subject = scratch.range(ofGroup: 0)!.upperBound..<lineEnd
+            subjectIsContent = true
+        } else if let prefregex, let prefMap {
             switch scratch.match(prefregex.pattern, in: buffer.bytes, ascii: bufferIsASCII) {
             case .matched: break
             case .limitExceeded: result.outcome = .tooComplex; return result
@@ -227,29 +261,37 @@ public final class FilterProcessor {
         result.outcome = .matched(index)
         if let mlfid = ranges.range(CaptureSlots.mlfid) {
             let data = mergeMultiLine(key: buffer.slice(mlfid), matchedLines: matchedLines)
-            if data.isSet(CaptureSlots.nofail) { return result }
-            result.failure = makeFailure(values: data.values, users: data.users, matches: data.matches, regexIndex: index, time: time)
-            if result.failure == nil { data.pending = true }
+            if data.values.isSet(CaptureSlots.nofail) { return result }
+            if buildsFailures {
+                result.failure = makeFailure(values: data.values, matches: data.matches, regexIndex: index, time: time)
+                result.failed = result.failure != nil
+            } else {
+                result.failed = FilterProcessor.namesFailure(data.values.has)
+            }
+            if !result.failed { data.pending = true }
         } else {
             if ranges.isSet(CaptureSlots.nofail) { return result }
-            result.failure = makeFailure(values: capturedValues(), users: nil, matches: matchedLines, regexIndex: index, time: time)
+            if buildsFailures {
+                result.failure = makeFailure(values: capturedValues(), matches: matchedLines, regexIndex: index, time: time)
+                result.failed = result.failure != nil
+            } else {
+                result.failed = FilterProcessor.namesFailure(ranges.hasValue)
+            }
         }
         return result
     }
 
-    /// The current captures as strings, for a failure or a multi-line state to keep.
-    private func capturedValues() -> [String?] {
-        var values = [String?](repeating: nil, count: ranges.count)
-        storeCaptures(into: &values)
-        return values
+    /// The current captures, for a failure to keep. The storage is reused from line to
+    /// line once the previous line's failure is gone.
+    private func capturedValues() -> CaptureValues {
+        lineValues.removeAll()
+        storeCaptures(into: &lineValues)
+        return lineValues
     }
 
     /// Writes the current captures over `values`; slots the line did not capture keep theirs.
-    private func storeCaptures(into values: inout [String?]) {
-        for slot in 0..<ranges.count where slot != CaptureSlots.mlfid && slot != CaptureSlots.content {
-            guard let range = ranges.range(slot) else { continue }
-            values[slot] = CaptureSlots.flagSlots.contains(slot) ? "1" : buffer.string(range)
-        }
+    private func storeCaptures(into values: inout CaptureValues) {
+        values.store(ranges, of: buffer.bytes)
     }
 
     /// The first failregex matching `subject` (its captures recorded in `ranges`); nil
@@ -257,36 +299,39 @@ public final class FilterProcessor {
     private func firstFailregex(in subject: Range<Int>) -> Int?? {
         let bytes = buffer.slice(subject)
         let offset = subject.lowerBound
-        if let dispatch {
-            switch dispatch.route(forFirstByte: bytes.first ?? 0x0A) {
-            case .none:
-                return .some(nil)
-            case .single(let index):
-                switch scratch.match(failregexes[index].pattern, in: bytes, ascii: bufferIsASCII) {
-                case .matched:
-                    failMaps[index].read(scratch, offset: offset, into: ranges)
-                    return .some(index)
-                case .limitExceeded: return nil
-                default: return .some(nil)
-                }
-            case .combined(let combined):
-                switch scratch.match(combined.pattern, in: bytes, ascii: bufferIsASCII) {
-                case .matched:
-                    guard let position = combined.matchedAlternative(scratch) else { return .some(nil) }
-                    combined.maps[position].read(scratch, offset: offset, into: ranges)
-                    return .some(combined.indices[position])
-                case .limitExceeded: return nil
-                default: return .some(nil)
-                }
-            }
-        }
-        for (index, regex) in failregexes.enumerated() {
-            switch scratch.match(regex.pattern, in: bytes, ascii: bufferIsASCII) {
+        guard let dispatch else { return firstFailregex(among: failregexes.indices, in: bytes, offset: offset) }
+        let route = dispatch.route(for: bytes)
+        switch route.kind {
+        case .none, .unbuilt:
+            return .some(nil)
+        case .single:
+            switch scratch.run(route.code!, in: bytes, ascii: bufferIsASCII) {
             case .matched:
-                failMaps[index].read(scratch, offset: offset, into: ranges)
+                failMaps.read(scratch, offset: offset, into: ranges, map: route.index)
+                return .some(route.index)
+            case .limitExceeded: return nil
+            case .noMatch: return .some(nil)
+            }
+        case .combined:
+            switch scratch.run(route.code!, in: bytes, ascii: bufferIsASCII) {
+            case .matched:
+                return .some(route.combined!._withUnsafeGuaranteedRef { $0.readMatch(scratch, offset: offset, into: ranges) })
+            case .limitExceeded: return nil
+            case .noMatch: return .some(nil)
+            }
+        case .sequential:
+            return firstFailregex(among: dispatch.sequences[route.index], in: bytes, offset: offset)
+        }
+    }
+
+    private func firstFailregex<Indices: Collection<Int>>(among indices: Indices, in bytes: UnsafeRawBufferPointer, offset: Int) -> Int?? {
+        for index in indices {
+            switch scratch.run(failCodes[index], in: bytes, ascii: bufferIsASCII) {
+            case .matched:
+                failMaps.read(scratch, offset: offset, into: ranges, map: index)
                 return .some(index)
             case .limitExceeded: return nil
-            default: continue
+            case .noMatch: continue
             }
         }
         return .some(nil)
@@ -302,27 +347,36 @@ public final class FilterProcessor {
         return .some(nil)
     }
 
-    private func makeFailure(values: [String?], users: Set<String>?, matches: MatchedLines, regexIndex: Int, time: Double?) -> Failure? {
+    /// Whether captures (`has`: whether a slot holds a value) name a failure: an address,
+    /// a host name or an id, as `makeFailure` requires.
+    @inline(__always)
+    private static func namesFailure(_ has: (Int) -> Bool) -> Bool {
+        has(CaptureSlots.ip4) || has(CaptureSlots.ip6) || has(CaptureSlots.dns) || has(CaptureSlots.fid)
+    }
+
+    private func makeFailure(values: CaptureValues, matches: MatchedLines, regexIndex: Int, time: Double?) -> Failure? {
         var address: String?
         var id: String
-        let fid = values[CaptureSlots.fid]
-        if let ip = values[CaptureSlots.ip4] ?? values[CaptureSlots.ip6] {
-            let isV6 = values[CaptureSlots.ip4] == nil
-            var host = isV6 ? Addresses.normalizeIPv6(ip) : ip
-            if let cidr = values[CaptureSlots.cidr].flatMap(Int.init), cidr < (isV6 ? 128 : 32) {
+        let fid = CaptureSlots.fid
+        let hasFID = values.has(fid)
+        let ipSlot = values.has(CaptureSlots.ip4) ? CaptureSlots.ip4 : values.has(CaptureSlots.ip6) ? CaptureSlots.ip6 : nil
+        if let ipSlot {
+            let isV6 = ipSlot == CaptureSlots.ip6
+            var host = isV6 ? values.withBytes(ipSlot, Addresses.normalizeIPv6)! : values.string(ipSlot)!
+            if let cidr = values.string(CaptureSlots.cidr).flatMap(Int.init), cidr < (isV6 ? 128 : 32) {
                 host = Addresses.network(host, prefix: cidr) ?? host
             }
-            if let fid, fid != ip { address = host; id = fid } else { id = host }
-        } else if let dns = values[CaptureSlots.dns] {
-            if let fid, fid != dns { address = dns; id = fid } else { id = dns }
-        } else if let fid {
+            if hasFID, !values.sameText(fid, ipSlot) { address = host; id = values.string(fid)! } else { id = host }
+        } else if let dns = values.string(CaptureSlots.dns) {
+            if hasFID, !values.sameText(fid, CaptureSlots.dns) { address = dns; id = values.string(fid)! } else { id = dns }
+        } else if let fid = values.string(fid) {
             id = fid
         } else {
             return nil
         }
         return Failure(
             id: id, address: address, time: time, regexIndex: regexIndex,
-            users: users ?? [], lines: matches.lines, attempts: matches.count, values: values, slots: slots
+            lines: matches.lines, attempts: matches.count, values: values, slots: slots
         )
     }
 
@@ -342,33 +396,45 @@ public final class FilterProcessor {
         if ranges.isSet(CaptureSlots.mlfforget) { flags |= forgetFlag }
         ranges.unset(CaptureSlots.mlfforget)
         let fail: FailureData
-        var users: Set<String>?
         if let cached {
-            users = cached.addUser(ranges.range(CaptureSlots.user).map(buffer.string))
-            if let value = cached.take(CaptureSlots.nofail), !value.isEmpty { flags |= cachedNofailFlag }
-            if let value = cached.take(CaptureSlots.mlfgained), !value.isEmpty { flags |= cachedNofailFlag }
+            if let user = ranges.range(CaptureSlots.user) { cached.values.addUser(buffer.slice(user)) }
+            if cached.take(CaptureSlots.nofail) { flags |= cachedNofailFlag }
+            if cached.take(CaptureSlots.mlfgained) { flags |= cachedNofailFlag }
             if flags & gainedFlag != 0 { cached.pending = false }
             if flags & cachedNofailFlag == 0, !cached.pending { cached.matches.removeAll() }
             // A line naming an address replaces the connection's address as a whole, so an
             // IPv6 peer never inherits an IPv4 address cached for the same id.
             if ranges.hasValue(CaptureSlots.ip4) || ranges.hasValue(CaptureSlots.ip6) || ranges.hasValue(CaptureSlots.dns) {
-                for slot in [CaptureSlots.ip4, CaptureSlots.ip6, CaptureSlots.dns, CaptureSlots.cidr] { cached.values[slot] = nil }
+                cached.values.remove(CaptureSlots.ip4)
+                cached.values.remove(CaptureSlots.ip6)
+                cached.values.remove(CaptureSlots.dns)
+                cached.values.remove(CaptureSlots.cidr)
             }
             storeCaptures(into: &cached.values)
             fail = cached
             if flags & forgetFlag != 0 { multiLineCache.remove(key) }
         } else {
-            fail = FailureData(values: capturedValues())
+            if let reused = multiLineCache.reusableData() {
+                fail = reused
+                storeCaptures(into: &fail.values)
+            } else {
+                var values = CaptureValues(count: ranges.count)
+                storeCaptures(into: &values)
+                fail = FailureData(values: values)
+            }
             if flags & forgetFlag == 0 {
-                users = fail.addUser(fail.values[CaptureSlots.user])
+                // The user just stored, if any.
+                if let user = ranges.range(CaptureSlots.user) { fail.values.addUser(buffer.slice(user)) }
                 multiLineCache.set(key, fail, now: now)
+            } else {
+                multiLineCache.recycle(fail)
             }
         }
         let wasPending = fail.pending
         fail.pending = false
-        if wasPending || (users?.count ?? 0) > 1 {
-            fail.values[CaptureSlots.nofail] = nil
-            fail.values[CaptureSlots.mlfgained] = nil
+        if wasPending || fail.values.userCount > 1 {
+            fail.values.remove(CaptureSlots.nofail)
+            fail.values.remove(CaptureSlots.mlfgained)
             flags &= ~(gainedFlag | nofailFlag)
         }
         if flags & nofailFlag == 0 {

@@ -5,121 +5,233 @@ import Glibc
 /// stored; when full, the oldest entries go first.
 ///
 /// Keyed by the id's bytes straight from the line buffer, so looking up a connection
-/// costs a hash and a compare, not a String. A small open-addressing table: the
-/// capacity is fixed and small, so it never grows.
-struct MultiLineCache {
+/// costs a hash and a compare, not a String. Entries live in a fixed pool whose key
+/// storage is reused, and the states of dropped entries are handed back for reuse, so
+/// a busy log of short connections allocates nothing per connection. Used from one
+/// thread, like the processor that owns it.
+final class MultiLineCache {
     let capacity: Int
     let lifetime: Double
 
-    private struct Entry {
-        var hash: UInt64
-        var key: [UInt8]
-        var expires: Double
-        var data: FailureData
-        var stamp: Int
-    }
-
-    private var slots: [Entry?]
+    /// The pool, one more than the capacity (`set` may add before its eviction is done).
+    private let poolSize: Int
+    private let hashes: UnsafeMutablePointer<UInt64>
+    private let expiries: UnsafeMutablePointer<Double>
+    /// Insertion stamp of each entry; 0 while the entry is free.
+    private let stamps: UnsafeMutablePointer<Int>
+    private let keys: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let keyCounts: UnsafeMutablePointer<Int>
+    private let keyCapacities: UnsafeMutablePointer<Int>
+    private var data: [FailureData?]
+    private var freeEntries: [Int32]
+    /// Open addressing over entry indices (-1: empty).
+    private let table: UnsafeMutablePointer<Int32>
     private let mask: Int
     private(set) var count = 0
-    /// Insertion order; entries removed since leave stale stamps behind.
-    private var order: [(hash: UInt64, key: [UInt8], stamp: Int)] = []
+    /// Insertion order from `head` on; entries removed since leave stale stamps behind.
+    private var order: [(entry: Int32, stamp: Int)] = []
     private var head = 0
     private var nextStamp = 0
+    /// States of dropped entries, reusable once nothing else holds them.
+    private var spare: [FailureData] = []
 
     init(capacity: Int, lifetime: Double) {
         self.capacity = capacity
         self.lifetime = lifetime
         var size = 16
         while size < 2 * capacity + 1 { size *= 2 }
-        slots = Array(repeating: nil, count: size)
+        table = .allocate(capacity: size)
+        table.initialize(repeating: -1, count: size)
         mask = size - 1
+        poolSize = capacity + 1
+        hashes = .allocate(capacity: poolSize)
+        hashes.initialize(repeating: 0, count: poolSize)
+        expiries = .allocate(capacity: poolSize)
+        expiries.initialize(repeating: 0, count: poolSize)
+        stamps = .allocate(capacity: poolSize)
+        stamps.initialize(repeating: 0, count: poolSize)
+        keys = .allocate(capacity: poolSize)
+        keys.initialize(repeating: nil, count: poolSize)
+        keyCounts = .allocate(capacity: poolSize)
+        keyCounts.initialize(repeating: 0, count: poolSize)
+        keyCapacities = .allocate(capacity: poolSize)
+        keyCapacities.initialize(repeating: 0, count: poolSize)
+        data = Array(repeating: nil, count: poolSize)
+        freeEntries = (0..<Int32(poolSize)).reversed()
     }
 
-    /// FNV-1a: ids are a few dozen bytes at most, and the table verifies the key anyway.
+    deinit {
+        for entry in 0..<poolSize { keys[entry]?.deallocate() }
+        for pointer in [UnsafeMutableRawPointer(hashes), UnsafeMutableRawPointer(expiries), UnsafeMutableRawPointer(stamps),
+                        UnsafeMutableRawPointer(keys), UnsafeMutableRawPointer(keyCounts), UnsafeMutableRawPointer(keyCapacities),
+                        UnsafeMutableRawPointer(table)] {
+            pointer.deallocate()
+        }
+    }
+
+    /// A word at a time: ids are a few dozen bytes, and the table verifies the key anyway.
+    @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: key.count)
+        guard let base = key.baseAddress else { return hash }
+        @inline(__always) func mix(_ word: UInt64) {
+            hash = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
+            hash ^= hash >> 29
+        }
+        var index = 0
+        while index + 8 <= key.count {
+            mix(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            index += 8
+        }
+        if index < key.count {
+            var word: UInt64 = 0
+            for offset in index..<key.count { word = word << 8 | UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) }
+            mix(word)
+        }
+        hash = (hash ^ (hash >> 32)) &* 0x94D0_49BB_1331_11EB
+        return hash ^ (hash >> 29)
     }
 
+    @inline(__always)
+    private func keyMatches(_ entry: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        keyCounts[entry] == key.count && (key.isEmpty || memcmp(keys[entry]!, key.baseAddress!, key.count) == 0)
+    }
+
+    /// The table slot holding `key`, nil if absent.
     private func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         var index = Int(truncatingIfNeeded: hash) & mask
-        while let entry = slots[index] {
-            if entry.hash == hash, entry.key.count == key.count,
-               key.isEmpty || entry.key.withUnsafeBytes({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) {
-                return index
-            }
+        while true {
+            let entry = Int(table[index])
+            if entry < 0 { return nil }
+            if hashes[entry] == hash, keyMatches(entry, key) { return index }
             index = (index + 1) & mask
         }
-        return nil
     }
 
     /// The live state for `key`; an expired one is dropped.
-    mutating func get(_ key: UnsafeRawBufferPointer, now: Double) -> FailureData? {
-        guard let index = find(key, hash: MultiLineCache.hash(key)), let entry = slots[index] else { return nil }
-        if entry.expires > now { return entry.data }
-        removeSlot(index)
+    func get(_ key: UnsafeRawBufferPointer, now: Double) -> FailureData? {
+        guard let slot = find(key, hash: MultiLineCache.hash(key)) else { return nil }
+        let entry = Int(table[slot])
+        if expiries[entry] > now { return data[entry] }
+        removeSlot(slot)
         return nil
     }
 
-    /// Stores `data` for `key`. As in fail2ban's ordered cache, a key already present keeps
+    /// Stores `state` for `key`. As in fail2ban's ordered cache, a key already present keeps
     /// its place in the eviction order; a full cache first drops its oldest entries.
-    mutating func set(_ key: UnsafeRawBufferPointer, _ data: FailureData, now: Double) {
+    func set(_ key: UnsafeRawBufferPointer, _ state: FailureData, now: Double) {
         let hash = MultiLineCache.hash(key)
         if count >= capacity { evict(now: now) }
-        if let index = find(key, hash: hash), var entry = slots[index] {
-            entry.expires = now + lifetime
-            entry.data = data
-            slots[index] = entry
+        if let slot = find(key, hash: hash) {
+            let entry = Int(table[slot])
+            expiries[entry] = now + lifetime
+            if data[entry] !== state {
+                if let old = data[entry] { keepSpare(old) }
+                data[entry] = state
+            }
             return
         }
+        guard let free = freeEntries.popLast() else { return }
+        let entry = Int(free)
         nextStamp += 1
-        let stored = Array(key)
+        hashes[entry] = hash
+        if keyCapacities[entry] < key.count {
+            keys[entry]?.deallocate()
+            let capacity = max(64, key.count)
+            keys[entry] = .allocate(byteCount: capacity, alignment: 8)
+            keyCapacities[entry] = capacity
+        }
+        if let source = key.baseAddress { keys[entry]!.copyMemory(from: source, byteCount: key.count) }
+        keyCounts[entry] = key.count
+        expiries[entry] = now + lifetime
+        data[entry] = state
+        stamps[entry] = nextStamp
         var index = Int(truncatingIfNeeded: hash) & mask
-        while slots[index] != nil { index = (index + 1) & mask }
-        slots[index] = Entry(hash: hash, key: stored, expires: now + lifetime, data: data, stamp: nextStamp)
+        while table[index] >= 0 { index = (index + 1) & mask }
+        table[index] = free
         count += 1
-        order.append((hash, stored, nextStamp))
-        if head > 256, head * 2 > order.count {
+        appendOrder(free, nextStamp)
+    }
+
+    func remove(_ key: UnsafeRawBufferPointer) {
+        if let slot = find(key, hash: MultiLineCache.hash(key)) { removeSlot(slot) }
+    }
+
+    /// A dropped state that nothing holds any more, cleared, for a new id.
+    func reusableData() -> FailureData? {
+        while var state = spare.popLast() {
+            if isKnownUniquelyReferenced(&state) {
+                state.reset()
+                return state
+            }
+        }
+        return nil
+    }
+
+    /// Takes back a state that was never stored, for reuse once its line is done.
+    func recycle(_ state: FailureData) { keepSpare(state) }
+
+    private func keepSpare(_ state: FailureData) {
+        if spare.count < 4 { spare.append(state) }
+    }
+
+    private func appendOrder(_ entry: Int32, _ stamp: Int) {
+        if head > 64, head * 2 > order.count {
             order.removeFirst(head)
             head = 0
         }
+        if order.count - head > 4 * capacity + 64 {
+            // Ids forgotten before the cache ever filled leave records nothing consumes.
+            order = order[head...].filter { stamps[Int($0.entry)] == $0.stamp }
+            head = 0
+        }
+        order.append((entry, stamp))
     }
 
-    mutating func remove(_ key: UnsafeRawBufferPointer) {
-        if let index = find(key, hash: MultiLineCache.hash(key)) { removeSlot(index) }
-    }
-
-    /// Empties a slot and shifts later entries of the same probe run back into the gap,
-    /// so lookups never stop early at a hole.
-    private mutating func removeSlot(_ removed: Int) {
-        slots[removed] = nil
+    /// Empties a table slot (and frees its entry), shifting later entries of the same probe
+    /// run back into the gap, so lookups never stop early at a hole.
+    private func removeSlot(_ removed: Int) {
+        let entry = Int(table[removed])
+        if let state = data[entry] { keepSpare(state) }
+        data[entry] = nil
+        stamps[entry] = 0
+        freeEntries.append(Int32(entry))
+        table[removed] = -1
         count -= 1
         var hole = removed
         var index = (removed + 1) & mask
-        while let entry = slots[index] {
-            let home = Int(truncatingIfNeeded: entry.hash) & mask
+        while table[index] >= 0 {
+            let home = Int(truncatingIfNeeded: hashes[Int(table[index])]) & mask
             // The entry may move into the hole unless its home lies cyclically in (hole, index].
             let stays = hole <= index ? (home > hole && home <= index) : (home > hole || home <= index)
             if !stays {
-                slots[hole] = entry
-                slots[index] = nil
+                table[hole] = table[index]
+                table[index] = -1
                 hole = index
             }
             index = (index + 1) & mask
         }
     }
 
+    /// The table slot pointing at a live entry.
+    private func slot(ofEntry entry: Int32) -> Int? {
+        var index = Int(truncatingIfNeeded: hashes[Int(entry)]) & mask
+        while table[index] >= 0 {
+            if table[index] == entry { return index }
+            index = (index + 1) & mask
+        }
+        return nil
+    }
+
     /// Drops the oldest entries until one still alive has made room.
-    private mutating func evict(now: Double) {
+    private func evict(now: Double) {
         while head < order.count {
-            let (hash, key, stamp) = order[head]
+            let (entry, stamp) = order[head]
             head += 1
-            let found = key.withUnsafeBytes { find($0, hash: hash) }
-            guard let index = found, let entry = slots[index], entry.stamp == stamp else { continue }
-            removeSlot(index)
-            if entry.expires > now, count < capacity { return }
+            guard stamps[Int(entry)] == stamp, let slot = slot(ofEntry: entry) else { continue }
+            let expires = expiries[Int(entry)]
+            removeSlot(slot)
+            if expires > now, count < capacity { return }
         }
     }
 }

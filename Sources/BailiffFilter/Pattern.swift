@@ -1,4 +1,5 @@
 import CPCRE2
+import Synchronization
 
 /// A regular expression that PCRE2 refused, with the position it points at.
 public struct PatternError: Error, CustomStringConvertible, Sendable {
@@ -11,8 +12,12 @@ public struct PatternError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A compiled PCRE2 pattern (JIT where the platform allows). Immutable after
-/// creation, so one instance may be shared; matching needs a `MatchScratch`.
+/// A compiled PCRE2 pattern (JIT where the platform allows). One instance may be shared
+/// between threads; matching needs a `MatchScratch`.
+///
+/// The JIT compilation, which costs far more than compiling, happens once, at the first
+/// match: a filter declares dozens of regexes (and the date detector dozens of templates)
+/// of which a log usually meets a few.
 public final class Pattern: @unchecked Sendable {
     let code: OpaquePointer
     /// The same pattern compiled for plain bytes. On ASCII text it matches exactly as the
@@ -24,8 +29,19 @@ public final class Pattern: @unchecked Sendable {
     public let captureCount: Int
     /// Named groups in pattern order; a name may appear more than once.
     public let namedGroups: [(name: String, number: Int)]
-    public let isJITCompiled: Bool
-    let isASCIIJITCompiled: Bool
+    public var isJITCompiled: Bool {
+        prepareJIT()
+        return unicodeJIT
+    }
+    var isASCIIJITCompiled: Bool {
+        prepareJIT()
+        return asciiJIT
+    }
+    /// Written once, under `jitLock`, before `jitReady` is published.
+    fileprivate var unicodeJIT = false
+    fileprivate var asciiJIT = false
+    private let jitReady = Atomic<Bool>(false)
+    private let jitLock = Mutex<Void>(())
     /// Whether the pattern can only match at the start of the subject (every branch
     /// begins with `^` or `\A`, outside multi-line mode).
     public let isAnchored: Bool
@@ -56,10 +72,7 @@ public final class Pattern: @unchecked Sendable {
         }
         code = compiled
         source = pattern
-        let byteCode = pattern.utf8.allSatisfy({ $0 < 0x80 }) ? Pattern.compile(pattern, flags: byteFlags, context: context).code : nil
-        isASCIIJITCompiled = byteCode.map { pcre2_jit_compile_8($0, UInt32(PCRE2_JIT_COMPLETE)) == 0 } ?? false
-        asciiCode = byteCode
-        isJITCompiled = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        asciiCode = pattern.utf8.allSatisfy({ $0 < 0x80 }) ? Pattern.compile(pattern, flags: byteFlags, context: context).code : nil
 
         var allOptions: UInt32 = 0
         pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_ALLOPTIONS), &allOptions)
@@ -68,6 +81,22 @@ public final class Pattern: @unchecked Sendable {
         pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
         captureCount = Int(count)
         namedGroups = Pattern.readNameTable(compiled)
+    }
+
+    /// JIT-compiles both forms once; every match calls this first, so no thread matches
+    /// while another compiles.
+    @inline(__always)
+    func prepareJIT() {
+        if !jitReady.load(ordering: .acquiring) { compileJIT() }
+    }
+
+    private func compileJIT() {
+        jitLock.withLock { _ in
+            guard !jitReady.load(ordering: .relaxed) else { return }
+            unicodeJIT = pcre2_jit_compile_8(code, UInt32(PCRE2_JIT_COMPLETE)) == 0
+            asciiJIT = asciiCode.map { pcre2_jit_compile_8($0, UInt32(PCRE2_JIT_COMPLETE)) == 0 } ?? false
+            jitReady.store(true, ordering: .releasing)
+        }
     }
 
     deinit {
@@ -148,6 +177,34 @@ public final class Pattern: @unchecked Sendable {
     }
 }
 
+/// A pattern as the per-line path passes it around: without reference counting, so
+/// whoever hands one out keeps the `Pattern` alive.
+struct MatchCode {
+    let pattern: Unmanaged<Pattern>
+}
+
+extension Pattern {
+    var matchCode: MatchCode { MatchCode(pattern: Unmanaged.passUnretained(self)) }
+}
+
+/// What a raw PCRE2 return code means for a filter.
+enum MatchResult {
+    case matched, noMatch, limitExceeded
+
+    @inline(__always)
+    init(_ code: Int32) {
+        if code >= 0 {
+            self = .matched
+        } else if code == PCRE2_ERROR_MATCHLIMIT || code == PCRE2_ERROR_DEPTHLIMIT || code == PCRE2_ERROR_HEAPLIMIT
+                    || code == PCRE2_ERROR_JIT_STACKLIMIT {
+            self = .limitExceeded
+        } else {
+            // No match, or an error that is not the line's fault: nothing matched.
+            self = .noMatch
+        }
+    }
+}
+
 /// The outcome of one bounded match.
 public enum MatchOutcome: Equatable, Sendable {
     case matched
@@ -207,6 +264,25 @@ public final class MatchScratch {
             return .limitExceeded
         default: return .failed(Pattern.errorMessage(rc))
         }
+    }
+
+    /// `match` for the per-line path: no reference counting, no error text.
+    @inline(__always)
+    func run(_ code: MatchCode, in subject: UnsafeRawBufferPointer, ascii: Bool) -> MatchResult {
+        self.subject = subject
+        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        let rc = code.pattern._withUnsafeGuaranteedRef { pattern -> Int32 in
+            pattern.prepareJIT()
+            if ascii, let asciiCode = pattern.asciiCode {
+                return pattern.asciiJIT
+                    ? pcre2_jit_match_8(asciiCode, base, subject.count, 0, 0, matchData, context)
+                    : pcre2_match_8(asciiCode, base, subject.count, 0, 0, matchData, context)
+            }
+            return pattern.unicodeJIT
+                ? pcre2_jit_match_8(pattern.code, base, subject.count, 0, 0, matchData, context)
+                : pcre2_match_8(pattern.code, base, subject.count, 0, 0, matchData, context)
+        }
+        return MatchResult(rc)
     }
 
     /// Byte range of group `number` in the last matched subject, nil if it did not take part.

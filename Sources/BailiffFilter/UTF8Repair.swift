@@ -30,20 +30,63 @@ enum UTF8Repair {
         return false
     }
 
-    /// Eight bytes at a time: no byte has its top bit set.
+    /// Whether `bytes` is pure ASCII, and whether it holds a line feed: one pass, eight
+    /// bytes at a time.
+    @inline(__always)
+    static func scan(_ bytes: UnsafeRawBufferPointer) -> (ascii: Bool, lineFeed: Bool) {
+        guard let base = bytes.baseAddress else { return (true, false) }
+        let count = bytes.count
+        var high: UInt64 = 0
+        var feeds: UInt64 = 0
+        @inline(__always) func take(_ word: UInt64) {
+            high |= word
+            // A zero byte of word ^ 0x0A.. is a line feed (exact as a yes/no answer).
+            let probe = word ^ 0x0A0A_0A0A_0A0A_0A0A
+            feeds |= (probe &- 0x0101_0101_0101_0101) & ~probe
+        }
+        if count < 8 {
+            var word: UInt64 = 0
+            for index in 0..<count { word = word << 8 | UInt64(base.load(fromByteOffset: index, as: UInt8.self)) }
+            // Pad with bytes that are neither high nor line feeds.
+            word |= count == 0 ? 0x2020_2020_2020_2020 : (0x2020_2020_2020_2020 << UInt64(8 * count))
+            take(word)
+        } else {
+            var index = 0
+            while index + 8 <= count {
+                take(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                index += 8
+            }
+            // The last eight bytes, overlapping what was read already.
+            take(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+        }
+        return (high & 0x8080_8080_8080_8080 == 0, feeds & 0x8080_8080_8080_8080 != 0)
+    }
+
+    /// Thirty-two bytes at a time: no byte has its top bit set.
+    @inline(__always)
     static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return true }
-        var index = 0
         let count = bytes.count
+        if count < 8 {
+            var accumulated: UInt8 = 0
+            for index in 0..<count { accumulated |= base.load(fromByteOffset: index, as: UInt8.self) }
+            return accumulated & 0x80 == 0
+        }
         var accumulated: UInt64 = 0
+        var index = 0
+        while index + 32 <= count {
+            accumulated |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                | base.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                | base.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                | base.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
+            index += 32
+        }
         while index + 8 <= count {
             accumulated |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
             index += 8
         }
-        while index < count {
-            accumulated |= UInt64(bytes[index])
-            index += 1
-        }
+        // The last eight bytes, overlapping what was read already.
+        accumulated |= base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
         return accumulated & 0x8080_8080_8080_8080 == 0
     }
 

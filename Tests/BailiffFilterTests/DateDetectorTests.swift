@@ -54,6 +54,37 @@ private func local(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute:
 }
 
 @Suite(.serialized) struct DateDetectorTests {
+    /// Consecutive conversions reuse the last answer; it must follow the clock exactly.
+    @Test func reusedDateConversionsFollowTheClock() throws {
+        try withTimeZone("UTC") { () throws in
+            final class Clock: @unchecked Sendable { var now = 0.0 }
+            let clock = Clock()
+            var reusing = DateConverter(now: { clock.now }, defaultZoneMinutes: nil)
+            // Around the "more than a day ahead: last year" and "after now: yesterday" edges.
+            let base = 1_709_251_200.0  // 2024-03-01 00:00:00 UTC
+            let dates: [DateFields] = [
+                DateFields(year: nil, month: 3, day: 2, hour: 0, minute: 0, second: 30, microsecond: 0),
+                DateFields(year: nil, month: 3, day: 1, hour: 0, minute: 0, second: 30, microsecond: 0),
+                DateFields(year: 2024, month: 3, day: 1, hour: 0, minute: 0, second: 30, microsecond: 0),
+            ]
+            var today = DateFields()
+            today.hour = 0
+            today.minute = 1
+            var samples = 0
+            for fields in dates + [today] {
+                for step in stride(from: -200_000.0, through: 200_000.0, by: 997.5) {
+                    for offset in [-1.0, -0.0005, 0, 0.0005, 1] {
+                        clock.now = base + step + offset
+                        var fresh = DateConverter(now: { clock.now }, defaultZoneMinutes: nil)
+                        #expect(reusing.epochSeconds(fields) == fresh.epochSeconds(fields), "\(fields) at \(clock.now)")
+                        samples += 1
+                    }
+                }
+            }
+            #expect(samples > 1000)
+        }
+    }
+
     // MARK: formats of the default templates
 
     @Test func defaultTemplatesReadCommonFormats() throws {

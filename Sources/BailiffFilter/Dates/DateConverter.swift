@@ -54,7 +54,50 @@ struct DateConverter {
         nowUntil = Double(min(minuteStart + 60, dayStart + 86_400))
     }
 
+    /// The last conversion, and the span of "now" (epoch seconds) over which it holds.
+    private var lastFields = DateFields()
+    private var lastResult: Double?
+    private var lastValidFrom = 1.0
+    private var lastValidUntil = 0.0
+
+    /// Consecutive lines mostly carry the same date: the last answer is reused while the
+    /// fields are the same and "now" has not moved across anything the answer depends on.
     mutating func epochSeconds(_ fields: DateFields) -> Double? {
+        if fields == lastFields {
+            if lastValidFrom == -.infinity && lastValidUntil == .infinity { return lastResult }
+            let epoch = now()
+            if epoch >= lastValidFrom && epoch < lastValidUntil { return lastResult }
+        }
+        var validFrom = -Double.infinity
+        var validUntil = Double.infinity
+        let result = convert(fields, validFrom: &validFrom, validUntil: &validUntil)
+        lastFields = fields
+        lastResult = result
+        lastValidFrom = validFrom
+        lastValidUntil = validUntil
+        return result
+    }
+
+    /// - Parameters: validFrom, validUntil: narrowed to the epoch span of "now" within which
+    ///   the answer stays the same.
+    private mutating func convert(_ fields: DateFields, validFrom: inout Double, validUntil: inout Double) -> Double? {
+        // "Now" gives its date and UTC offset, which hold over its bucket.
+        func naiveNow() -> (seconds: Double, year: Int, month: Int, day: Int) {
+            let value = self.naiveNow()
+            if value.seconds.isFinite, abs(value.seconds) < 1e15 {
+                validFrom = max(validFrom, nowFrom)
+                validUntil = min(validUntil, nowUntil)
+            } else {
+                validFrom = .infinity
+            }
+            return value
+        }
+        // The answer depended on whether naive > now (as naive seconds) + margin; a
+        // millisecond off the exact edge, rounding cannot tell the two sides apart.
+        func dependsOn(naive: Int, margin: Double, held: Bool) {
+            let edge = Double(naive) - margin - nowOffset
+            if held { validUntil = min(validUntil, edge - 0.001) } else { validFrom = max(validFrom, edge + 0.001) }
+        }
         if fields.invalid { return nil }
         if let epoch = fields.epochSeconds { return Double(epoch) + Double(fields.microsecond) / 1e6 }
         var current: (seconds: Double, year: Int, month: Int, day: Int)?
@@ -110,11 +153,15 @@ struct DateConverter {
         if assumeToday {
             let value = current ?? naiveNow()
             current = value
-            if Double(naive) > value.seconds { naive -= 86_400 }
+            let later = Double(naive) > value.seconds
+            dependsOn(naive: naive, margin: 0, held: later)
+            if later { naive -= 86_400 }
         }
         if assumeYear {
             let value = current ?? naiveNow()
-            if Double(naive) > value.seconds + 86_400 {
+            let later = Double(naive) > value.seconds + 86_400
+            dependsOn(naive: naive, margin: 86_400, held: later)
+            if later {
                 // Last year, same month and day, same time of day as computed so far.
                 let previousYear = resolvedYear - 1
                 guard previousYear >= 1, day <= CivilCalendar.daysInMonth(month, year: previousYear) else { return nil }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Where the date of a log line is, and when it was.
 public struct DateMatch: Sendable, Equatable {
     /// Byte range of the date text within the line; empty for `{NONE}` (no date expected).
@@ -92,6 +94,7 @@ public final class DateDetector {
     private let factory: DateTemplateFactory
     private let defaults: DefaultDateTemplates
     private var regexSerial = 0
+    private var sameStart = SameStartCache()
     /// Seconds a template may stay unused before another may take its place regardless of weight.
     private let unusedTime = 300.0
 
@@ -198,7 +201,16 @@ public final class DateDetector {
         if last < entries.count, entries[last].anchored, let fast = entries[last].fast {
             // The usual case: the template of the previous line, bound to the line start and
             // matched by hand, finds the date again. It stays where it is.
-            switch fast.match(base, count: count) {
+            let outcome: FastDateMatcher.Outcome
+            if let found = sameStart.match(base, count: count, template: last) {
+                // Consecutive lines often share their date text: same bytes, same match.
+                outcome = .match(found)
+            } else {
+                var reach = 0
+                outcome = fast.match(base, count: count, reach: &reach)
+                if case .match(let found) = outcome { sameStart.remember(base, reach: reach, template: last, found: found) }
+            }
+            switch outcome {
             case .match(let found):
                 entries[last].searchHits += 1
                 entries[last].recordWin(distance: 0, at: LocalTimeConverter.coarseWallClock())
@@ -211,6 +223,8 @@ public final class DateDetector {
                 break
             }
         }
+        // Templates may move: the remembered match names one by its place.
+        sameStart.forget()
         guard let found = matchTime(base: base, count: count, scratch: scratch, lastTemplateFailed: lastTemplateFailed) else { return nil }
         guard found.dateStart >= 0, found.dateEnd > found.dateStart else {
             let position = max(0, found.dateStart)
@@ -412,4 +426,47 @@ public final class DateDetector {
         while firstUnused < entries.count && entries[firstUnused].hits > 0 { firstUnused += 1 }
         return target
     }
+}
+
+/// The last fast match and the leading bytes that decided it: a line starting with the same
+/// bytes has the same match, without parsing it again.
+private struct SameStartCache {
+    private typealias Bytes = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    private var bytes: Bytes = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var reach = -1
+    private var template = -1
+    private var found: FastDateMatch?
+
+    @inline(__always)
+    func match(_ base: UnsafePointer<UInt8>, count: Int, template: Int) -> FastDateMatch? {
+        guard template == self.template, reach <= count else { return nil }
+        let same = withUnsafeBytes(of: bytes) { stored -> Bool in
+            // A date is a few words long: compare inline, a word at a time.
+            let line = UnsafeRawPointer(base)
+            var index = 0
+            while index + 8 <= reach {
+                if stored.loadUnaligned(fromByteOffset: index, as: UInt64.self) != line.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+                    return false
+                }
+                index += 8
+            }
+            while index < reach {
+                if stored[index] != line.load(fromByteOffset: index, as: UInt8.self) { return false }
+                index += 1
+            }
+            return true
+        }
+        return same ? found : nil
+    }
+
+    mutating func remember(_ base: UnsafePointer<UInt8>, reach: Int, template: Int, found: FastDateMatch) {
+        guard reach > 0, reach <= MemoryLayout<Bytes>.size else { forget(); return }
+        withUnsafeMutableBytes(of: &bytes) { _ = memcpy($0.baseAddress!, base, reach) }
+        self.reach = reach
+        self.template = template
+        self.found = found
+    }
+
+    @inline(__always)
+    mutating func forget() { template = -1 }
 }

@@ -1,7 +1,7 @@
 /// The parts of a date read from a log line, before conversion to epoch seconds. Fields the
 /// line did not give read as nil (hour, minute and second default to zero, like strptime).
 /// Stored compactly: it is copied a few times per line on the fast path.
-struct DateFields: Sendable {
+struct DateFields: Sendable, Equatable {
     private static let unset = Int32.min
 
     private var storedYear = unset

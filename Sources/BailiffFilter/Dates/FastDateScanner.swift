@@ -58,11 +58,22 @@ struct FastDateMatcher: Sendable {
     }
 
     func match(_ base: UnsafePointer<UInt8>, count: Int) -> Outcome {
+        var reach = 0
+        return match(base, count: count, reach: &reach)
+    }
+
+    /// - Parameter reach: set to how many leading bytes decided the outcome (any line
+    ///   starting with the same bytes gets the same outcome), or -1 when the line's length
+    ///   did too.
+    func match(_ base: UnsafePointer<UInt8>, count: Int, reach: inout Int) -> Outcome {
         var scan = ByteScan(base: base, count: count)
+        defer { reach = scan.pastEnd ? -1 : scan.reach }
         switch prefix {
         case .lineStart:
             var nonWord = 0
-            while nonWord < 2 && nonWord < count {
+            while nonWord < 2 {
+                guard nonWord < count else { scan.pastEnd = true; break }
+                scan.reach = max(scan.reach, nonWord + 1)
                 let byte = base[nonWord]
                 if byte >= 0x80 { return .unknown }
                 if ByteScan.isWord(byte) { break }
@@ -84,7 +95,8 @@ struct FastDateMatcher: Sendable {
         case .afterFirstBracket:
             var bracket = 0
             while bracket < count && base[bracket] != UInt8(ascii: "[") { bracket += 1 }
-            guard bracket < count else { return .noMatch }
+            scan.reach = bracket + 1
+            guard bracket < count else { scan.pastEnd = true; return .noMatch }
             let start = bracket + 1
             if let found = quickBody(&scan, at: start) ?? parseBody(&scan, at: start) {
                 if scan.poisoned { return .unknown }
@@ -165,10 +177,14 @@ struct ByteScan {
     let base: UnsafePointer<UInt8>
     let count: Int
     var poisoned = false
+    /// How many leading bytes were read, and whether a read went past the end.
+    var reach = 0
+    var pastEnd = false
 
     @inline(__always)
     mutating func at(_ index: Int) -> UInt8 {
-        guard index < count else { return 0 }
+        guard index < count else { pastEnd = true; return 0 }
+        if index >= reach { reach = index + 1 }
         let byte = base[index]
         if byte >= 0x80 { poisoned = true; return 0 }
         return byte
