@@ -99,18 +99,18 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets: a live journald, notify and raw control sockets, commands.
-        .target(name: "BailiffTestSupport", path: "Tests/Support"),
+        .target(name: "BailiffTestSupport", dependencies: ["BailiffControl"], path: "Tests/Support"),
         .testTarget(name: "BailiffConfigTests", dependencies: ["BailiffConfig"]),
         .testTarget(name: "BailiffFilterTests", dependencies: ["BailiffFilter", "BailiffConfig"]),
         .testTarget(name: "BailiffJournalTests", dependencies: ["BailiffJournal", "BailiffTestSupport"]),
         .testTarget(name: "BailiffNetworkTests", dependencies: ["BailiffNetwork"]),
-        .testTarget(name: "BailiffBansTests", dependencies: ["BailiffBans", "BailiffConfig", "BailiffNetwork"]),
+        .testTarget(name: "BailiffBansTests", dependencies: ["BailiffBans", "BailiffConfig", "BailiffNetwork", "BailiffTestSupport"]),
         .testTarget(name: "BailiffActionsTests", dependencies: ["BailiffActions", "BailiffConfig", "BailiffNetwork"]),
         .testTarget(name: "BailiffControlTests", dependencies: ["BailiffControl", "BailiffTestSupport"]),
         .testTarget(name: "BailiffServiceTests", dependencies: ["BailiffService", "BailiffTestSupport"]),
         .testTarget(name: "BailiffDaemonTests", dependencies: ["BailiffDaemon", "BailiffNetwork"]),
-        .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork"]),
-        .testTarget(name: "bailiffTests", dependencies: ["bailiff", "BailiffControl"]),
+        .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork", "BailiffTestSupport"]),
+        .testTarget(name: "bailiffTests", dependencies: ["bailiff", "BailiffControl", "BailiffTestSupport"]),
         .testTarget(name: "bailiffdTests", dependencies: ["bailiffd", "bailiff", "BailiffControl", "BailiffTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@ import BailiffService
 /// The control socket: where it comes from, and the answers to `io.bailiff` calls.
 extension Daemon {
     static let identity = VarlinkServiceInterface.Identity(
-        vendor: "bailiff", product: "bailiffd", version: Daemon.version, url: "https://github.com/bailiff/bailiff")
+        vendor: "bailiff", product: "bailiffd", version: Daemon.version, url: "man:bailiffd(8)")
 
     /// Serves the sockets passed by socket activation, or else binds `options.controlSocket`.
     func openControlSocket(activated: [ActivatedSocket]) throws {

@@ -1,4 +1,5 @@
 import BailiffBans
+import BailiffTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import BailiffBans
 import BailiffConfig
+import BailiffTestSupport
 import Testing
 
 @Suite struct BanTimePolicyTests {

@@ -6,7 +6,7 @@ import Testing
 /// What the command-line client tells its user when the daemon is not there or not answering.
 @Suite struct VarlinkClientTests {
     @Test func missingSocket() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         do {
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func serviceThatNeverAnswersTimesOut() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         // Listening, so connecting succeeds, but nobody ever accepts or replies.

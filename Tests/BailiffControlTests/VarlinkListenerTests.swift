@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func bindsWithParentsAndPrivateMode() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/run/bailiff/io.bailiff"
         let server = makeServer()
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func modeIsConfigurable() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let server = makeServer()
         try server.listen(path: "\(directory)/io.bailiff", mode: 0o660)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func replacesAStaleSocket() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         leaveStaleSocket(at: path)
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func refusesToTakeOverALiveSocketOrAFile() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         let first = makeServer()
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func closingDoesNotRemoveAnotherServersSocket() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         let old = makeServer()
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func servesAnAdoptedListener() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let path = "\(directory)/activated"
         // As a socket unit would: bound and listening before the daemon starts.
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func pollInterestsFollowTheWork() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try createTemporaryDirectory(prefix: "bailiff-control")
         defer { removeTree(directory) }
         let server = makeServer()
         try server.listen(path: "\(directory)/io.bailiff")

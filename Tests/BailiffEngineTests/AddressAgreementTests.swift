@@ -1,5 +1,6 @@
 import BailiffFilter
 import BailiffNetwork
+import BailiffTestSupport
 import Testing
 
 struct AddressAgreementTests {

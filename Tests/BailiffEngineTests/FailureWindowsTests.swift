@@ -1,3 +1,4 @@
+import BailiffTestSupport
 import Testing
 @testable import BailiffEngine
 

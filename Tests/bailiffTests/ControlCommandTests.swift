@@ -1,4 +1,5 @@
 import BailiffControl
+import BailiffTestSupport
 import Foundation
 import Testing
 
@@ -238,8 +239,8 @@ import Testing
     }
 
     @Test func reloadCheckFailsOnABrokenTree() throws {
-        let directory = try TemporaryDirectory.make()
-        defer { TemporaryDirectory.remove(directory) }
+        let directory = try createTemporaryDirectory(prefix: "bailiff-cli")
+        defer { removeTree(directory) }
         try FileManager.default.createDirectory(atPath: "\(directory)/filter.d", withIntermediateDirectories: true)
         try "[sshd]\nenabled = true\nfilter = missing-filter\nbantime = soon\n".write(toFile: "\(directory)/jail.conf", atomically: true, encoding: .utf8)
         let result = try CLI.run(["reload", "--check", "--config", directory])
@@ -278,8 +279,8 @@ import Testing
 
     @Test(arguments: everyCommand)
     func noSocketMeansTheDaemonIsNotRunning(arguments: [String]) throws {
-        let directory = try TemporaryDirectory.make()
-        defer { TemporaryDirectory.remove(directory) }
+        let directory = try createTemporaryDirectory(prefix: "bailiff-cli")
+        defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         let result = try CLI.run(arguments + ["--socket", path])
         #expect(result.status == 3)
@@ -289,8 +290,8 @@ import Testing
 
     @Test(arguments: [["ping"], ["status"], ["reload"]])
     func aSocketNobodyListensOnMeansTheDaemonIsNotRunning(arguments: [String]) throws {
-        let directory = try TemporaryDirectory.make()
-        defer { TemporaryDirectory.remove(directory) }
+        let directory = try createTemporaryDirectory(prefix: "bailiff-cli")
+        defer { removeTree(directory) }
         let path = "\(directory)/io.bailiff"
         try makeStaleSocket(at: path)
         let result = try CLI.run(arguments + ["--socket", path])

@@ -10,17 +10,7 @@ import Testing
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root for mount and network namespaces"))
 struct LiveDaemonContinuityTests {
     static let maxretry = 5
-    static let jailLocal = """
-        [DEFAULT]
-        banaction = nftables
-        bantime = 1h
-        findtime = 1h
-        [sshd]
-        enabled = true
-        ignoreself = false
-        maxretry = \(maxretry)
-
-        """
+    static let jailLocal = LiveDaemonClientTests.jailLocal(maxretry: String(maxretry))
 
     enum Disruption: CustomStringConvertible {
         case sighup, reloadCall, restart, crash

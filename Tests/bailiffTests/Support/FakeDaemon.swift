@@ -1,7 +1,5 @@
 import BailiffControl
-import Dispatch
-import Foundation
-import Glibc
+import BailiffTestSupport
 import Synchronization
 
 /// The daemon's side of the control socket with fixed answers: a real `VarlinkServer` on a
@@ -10,57 +8,32 @@ import Synchronization
 final class FakeDaemon: Sendable {
     typealias Handler = @Sendable (VarlinkCall) -> VarlinkHandling
 
-    let directory: String
-    let socketPath: String
-    private let shared = Mutex(Shared())
-    private let stopped = DispatchSemaphore(value: 0)
-
-    private struct Shared {
-        var stopRequested = false
-        var calls: [RecordedCall] = []
-        var startError: VarlinkServerError?
-    }
-
     struct RecordedCall: Sendable {
         var method: String
         var call: VarlinkCall
     }
 
+    /// Shared by the daemon and the server thread's handler.
+    private final class CallLog: Sendable {
+        let calls = Mutex<[RecordedCall]>([])
+    }
+
+    private let server: ServerThread
+    private let recorded = CallLog()
+    var socketPath: String { server.path }
+
     init(handler: @escaping Handler = FakeDaemon.answer) throws {
-        directory = try TemporaryDirectory.make()
-        socketPath = "\(directory)/io.bailiff"
-        let started = DispatchSemaphore(value: 0)
-        let path = socketPath
-        let thread = Thread { [self] in
-            let server = VarlinkServer(
-                identity: .init(vendor: "bailiff", product: "bailiffd", version: Fixtures.status.version, url: "https://example.org/bailiff"),
-                interfaces: [BailiffInterface.interface],
-                handler: { [self] call in
-                    shared.withLock { $0.calls.append(RecordedCall(method: call.method, call: call)) }
-                    return handler(call)
-                })
-            do throws(VarlinkServerError) {
-                try server.listen(path: path)
-            } catch {
-                shared.withLock { $0.startError = error }
-                started.signal()
-                stopped.signal()
-                return
-            }
-            started.signal()
-            while !shared.withLock({ $0.stopRequested }) {
-                try? server.pollOnce(timeout: .milliseconds(5))
-            }
-            server.close()
-            stopped.signal()
+        let recorded = self.recorded
+        server = try ServerThread(
+            identity: .init(vendor: "bailiff", product: "bailiffd", version: Fixtures.status.version, url: "https://example.org/bailiff")
+        ) { call in
+            recorded.calls.withLock { $0.append(RecordedCall(method: call.method, call: call)) }
+            return handler(call)
         }
-        thread.start()
-        started.wait()
-        if let error = shared.withLock({ $0.startError }) { throw error }
     }
 
     /// The calls received so far, in order.
-    var calls: [RecordedCall] { shared.withLock { $0.calls } }
+    var calls: [RecordedCall] { recorded.calls.withLock { $0 } }
 
     /// The parameters of the only call received, which must be of `method`.
     func onlyCall<M: VarlinkMethod>(of method: M.Type) throws -> M.Parameters? {
@@ -69,11 +42,7 @@ final class FakeDaemon: Sendable {
         return try calls[0].call.parameters(of: M.self)
     }
 
-    func stop() {
-        shared.withLock { $0.stopRequested = true }
-        stopped.wait()
-        TemporaryDirectory.remove(directory)
-    }
+    func stop() { server.stop() }
 
     /// Answers as the daemon would, from the fixtures.
     static func answer(_ call: VarlinkCall) -> VarlinkHandling {

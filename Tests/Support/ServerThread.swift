@@ -1,5 +1,4 @@
 import BailiffControl
-import BailiffTestSupport
 import Dispatch
 import Foundation
 import Glibc
@@ -8,9 +7,9 @@ import Synchronization
 /// A Varlink server on its own thread, polled in a loop as the daemon's event loop polls it.
 /// Work for the server (completing deferred calls) is handed to the loop thread with
 /// `perform`, as the daemon's workers report back to its loop.
-final class ServerThread: Sendable {
-    let directory: String
-    let path: String
+public final class ServerThread: Sendable {
+    public let directory: String
+    public let path: String
     private let shared = Mutex(Shared())
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -22,16 +21,16 @@ final class ServerThread: Sendable {
     }
 
     /// Binds a socket in a fresh temporary directory and serves it with `handler`.
-    init(
-        limits: VarlinkServerLimits = VarlinkServerLimits(),
-        handler: @escaping @Sendable (VarlinkCall) -> VarlinkHandling = TestDaemon.handle
+    public init(
+        identity: VarlinkServiceInterface.Identity, limits: VarlinkServerLimits = VarlinkServerLimits(),
+        handler: @escaping @Sendable (VarlinkCall) -> VarlinkHandling
     ) throws {
-        directory = try makeTemporaryDirectory()
+        directory = try createTemporaryDirectory(prefix: "bailiff-control")
         path = "\(directory)/run/io.bailiff"
         let started = DispatchSemaphore(value: 0)
         let path = self.path
         let thread = Thread { [self] in
-            let server = VarlinkServer(identity: TestDaemon.identity, interfaces: [BailiffInterface.interface], limits: limits, handler: handler)
+            let server = VarlinkServer(identity: identity, interfaces: [BailiffInterface.interface], limits: limits, handler: handler)
             do throws(VarlinkServerError) {
                 try server.listen(path: path)
             } catch {
@@ -65,17 +64,17 @@ final class ServerThread: Sendable {
     }
 
     /// Runs `work` on the loop thread at its next pass.
-    func perform(_ work: @escaping @Sendable (VarlinkServer) -> Void) {
+    public func perform(_ work: @escaping @Sendable (VarlinkServer) -> Void) {
         shared.withLock { $0.work.append(work) }
     }
 
     /// The server's statistics after its latest pass.
-    var statistics: VarlinkServerStatistics {
+    public var statistics: VarlinkServerStatistics {
         shared.withLock { $0.statistics }
     }
 
     /// Waits up to `timeout` for `condition` on the statistics to hold.
-    func waitUntil(timeout: Duration = .seconds(5), _ condition: (VarlinkServerStatistics) -> Bool) -> Bool {
+    public func waitUntil(timeout: Duration = .seconds(5), _ condition: (VarlinkServerStatistics) -> Bool) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(statistics) { return true }
@@ -84,25 +83,14 @@ final class ServerThread: Sendable {
         return condition(statistics)
     }
 
-    func client(timeout: Duration = .seconds(5)) throws -> VarlinkClient {
+    public func client(timeout: Duration = .seconds(5)) throws -> VarlinkClient {
         try VarlinkClient(path: path, timeout: timeout)
     }
 
     /// Stops the loop, closes the server and removes the directory.
-    func stop() {
+    public func stop() {
         shared.withLock { $0.stopRequested = true }
         stopped.wait()
         removeTree(directory)
     }
-}
-
-/// Runs `body` with a server and stops it afterwards.
-func withServer<Result>(
-    limits: VarlinkServerLimits = VarlinkServerLimits(),
-    handler: @escaping @Sendable (VarlinkCall) -> VarlinkHandling = TestDaemon.handle,
-    _ body: (ServerThread) throws -> Result
-) throws -> Result {
-    let server = try ServerThread(limits: limits, handler: handler)
-    defer { server.stop() }
-    return try body(server)
 }

@@ -1,19 +1,6 @@
 import Foundation
 import Glibc
 
-enum TemporaryDirectory {
-    /// A new directory under /tmp; short, so socket paths in it fit a unix socket address.
-    static func make() throws -> String {
-        var template = Array("/tmp/bailiff-cli-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        return String(cString: created)
-    }
-
-    static func remove(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
 /// Leaves a unix socket file at `path` with nothing listening on it, as a crashed daemon does.
 func makeStaleSocket(at path: String) throws {
     let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
