@@ -6,7 +6,7 @@ CONFIG  ?= config
 OWN_FILTERS = sshd recidive pam-generic nginx-http-auth nginx-limit-req nginx-botsearch \
               apache-auth postfix dovecot selinux-ssh dropbear
 
-.PHONY: all deps build run demo test conformance bench deb deb-lint deb-test clean
+.PHONY: all deps build run demo test conformance bench deb deb-lint deb-test e2e clean
 
 all: build
 
@@ -66,6 +66,12 @@ deb-lint: deps
 deb-test: deb
 	@scripts/install-deps debootstrap
 	packaging/test-deb
+
+# Boots a Debian 12 container with systemd, sshd and the package, and attacks it (root;
+# see packaging/e2e). Prints PASS or FAIL per step.
+e2e: deb
+	@scripts/install-deps debootstrap systemd-container openssh-client iproute2 python3
+	packaging/e2e
 
 clean:
 	rm -rf .build
