@@ -68,13 +68,29 @@ public struct JailLoader: Sendable {
             }
             guard enabled || includeDisabled else { continue }
             do {
-                outcome.jails.append(try loadJail(name, enabled: enabled, store: store))
+                let jail = try loadJail(name, enabled: enabled, store: store)
+                if enabled, let warning = Self.fileBackendWarning(jail, at: store.location(of: name, "backend") ?? location) {
+                    outcome.warnings.append(warning)
+                }
+                outcome.jails.append(jail)
             } catch {
                 let problem = ConfigError("jail [\(name)]: \(error.message)", at: error.location ?? location)
                 if enabled { outcome.errors.append(problem) } else { outcome.warnings.append(problem) }
             }
         }
         return outcome
+    }
+
+    /// fail2ban's file backends (auto, polling, pyinotify, gamin) read `logpath`; bailiff reads
+    /// only the journal, so a jail carried over with one of them must not fail silently.
+    static func fileBackendWarning(_ jail: JailDefinition, at location: SourceLocation?) -> ConfigError? {
+        let backend = jail.backend.trimmingWhitespace()
+        if backend == "systemd" || backend.hasPrefix("systemd[") { return nil }
+        let files = jail.logpath.isEmpty ? "" : " (logpath \(jail.logpath.joined(separator: " ")) is not read)"
+        return ConfigError(
+            "jail [\(jail.name)]: backend = \(backend): bailiff reads only the systemd journal\(files); "
+                + "the jail sees the journal entries its filter's journalmatch selects. Set backend = systemd once the service logs to the journal",
+            at: location)
     }
 
     func loadJail(_ name: String, enabled: Bool, store: ConfigStore) throws(ConfigError) -> JailDefinition {

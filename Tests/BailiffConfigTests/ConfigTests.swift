@@ -139,6 +139,26 @@ struct TemporaryTree {
         #expect(error.location?.file.hasSuffix("jail.local") == true)
         #expect(error.location?.line == 2)
     }
+
+    @Test func fileBackendJailsAreWarnedAboutWithTheirLogpath() throws {
+        let tree = try TemporaryTree([
+            "jail.conf": "[DEFAULT]\nbackend = systemd\nfilter = f\n[journal]\nenabled = true\n"
+                + "[namespaced]\nenabled = true\nbackend = systemd[namespace=web]\n[off]\nbackend = auto\n",
+            "jail.local": "[files]\nenabled = true\nbackend = polling\nlogpath = /var/log/web/error.log\n",
+            "filter.d/f.conf": "[Definition]\nfailregex = ^x <HOST>$\n",
+        ])
+        defer { tree.remove() }
+        let outcome = JailLoader(tree: tree.tree).load(includeDisabled: true)
+        #expect(outcome.errors.isEmpty)
+        #expect(outcome.jails.count == 4)
+        // Only the enabled jail on a file backend: not the journal jails, not the disabled one.
+        #expect(outcome.warnings.count == 1)
+        let warning = try #require(outcome.warnings.first)
+        #expect(warning.message.hasPrefix("jail [files]: backend = polling: bailiff reads only the systemd journal"))
+        #expect(warning.message.contains("logpath /var/log/web/error.log is not read"))
+        #expect(warning.location?.file.hasSuffix("jail.local") == true)
+        #expect(warning.location?.line == 3)
+    }
 }
 
 @Suite struct FilterResolutionTests {
