@@ -199,6 +199,10 @@ final class FailregexDispatch {
     private let narrows: UnsafeMutablePointer<Bool>
     private let setStarts: UnsafeMutablePointer<Int>
     private let setMembers: UnsafeMutablePointer<Int32>
+    /// Per member: the first (up to) eight bytes of its literal start as a word, and the
+    /// mask of those bytes, so most members are told apart by one compare.
+    private let memberWords: UnsafeMutablePointer<UInt64>
+    private let memberMasks: UnsafeMutablePointer<UInt64>
     private static let narrowedPerSet = 16
     private let narrowedMasks: UnsafeMutablePointer<UInt64>
     private let narrowedRoutes: UnsafeMutablePointer<Route>
@@ -254,6 +258,19 @@ final class FailregexDispatch {
         let members = candidates.flatMap { $0.map(Int32.init) }
         setMembers = .allocate(capacity: max(members.count, 1))
         setMembers.initialize(from: members, count: members.count)
+        memberWords = .allocate(capacity: max(members.count, 1))
+        memberMasks = .allocate(capacity: max(members.count, 1))
+        for (position, member) in members.enumerated() {
+            let head = prefixes[Int(member)].prefix(8)
+            var word: UInt64 = 0, mask: UInt64 = 0
+            // Little-endian, as an unaligned load of the subject reads it.
+            for (offset, byte) in head.enumerated() {
+                word |= UInt64(byte) << UInt64(8 * offset)
+                mask |= 0xFF << UInt64(8 * offset)
+            }
+            memberWords[position] = UInt64(littleEndian: word)
+            memberMasks[position] = UInt64(littleEndian: mask)
+        }
         var memberOffset = 0
         for (set, regexIndices) in candidates.enumerated() {
             setStarts[set] = memberOffset
@@ -279,6 +296,8 @@ final class FailregexDispatch {
         narrows.deallocate()
         setStarts.deallocate()
         setMembers.deallocate()
+        memberWords.deallocate()
+        memberMasks.deallocate()
         narrowedMasks.deallocate()
         narrowedRoutes.deallocate()
         narrowedCounts.deallocate()
@@ -304,10 +323,19 @@ final class FailregexDispatch {
     private func narrowedRoute(_ set: Int, _ subject: UnsafeRawBufferPointer) -> Route {
         let first = setStarts[set], end = setStarts[set + 1]
         var mask: UInt64 = 0
+        // The subject ends with a newline, so is never empty.
+        let subjectWord = subject.count >= 8 ? subject.loadUnaligned(as: UInt64.self) : nil
         for position in first..<end {
             let regex = Int(setMembers[position])
             let start = prefixStarts[regex], length = prefixStarts[regex + 1] - start
-            if length <= subject.count, FailregexDispatch.equal(prefixBytes + start, subject.baseAddress, length) {
+            guard length <= subject.count else { continue }
+            if let subjectWord {
+                // The first eight bytes decide most members; the rest is compared only then.
+                guard (subjectWord ^ memberWords[position]) & memberMasks[position] == 0 else { continue }
+                if length <= 8 || FailregexDispatch.equal(prefixBytes + start + 8, subject.baseAddress! + 8, length - 8) {
+                    mask |= 1 << UInt64(position - first)
+                }
+            } else if FailregexDispatch.equal(prefixBytes + start, subject.baseAddress, length) {
                 mask |= 1 << UInt64(position - first)
             }
         }

@@ -102,5 +102,9 @@ struct MatchedLines {
         if lines.count > FailureData.keptLines { lines.removeFirst(lines.count - FailureData.keptLines) }
     }
 
-    mutating func removeAll() { lines = []; count = 0 }
+    mutating func removeAll() {
+        // Mostly empty already: no need to swap one empty array for another.
+        if !lines.isEmpty { lines = [] }
+        count = 0
+    }
 }

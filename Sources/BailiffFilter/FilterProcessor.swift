@@ -49,6 +49,12 @@ public final class FilterProcessor {
     let failMaps: GroupMap
     /// The failregexes' compiled forms, as plain values for the per-line path.
     private let failCodes: [MatchCode]
+    /// The objects above that every line meets, as plain values: following them costs no
+    /// reference counting (the properties keep them alive).
+    private let headCode: MatchCode?
+    private let headMap: Unmanaged<GroupMap>?
+    private let dispatchRef: Unmanaged<FailregexDispatch>?
+    private let failMapsRef: Unmanaged<GroupMap>
     let maxLines: Int
     let scratch = MatchScratch()
     let clock: @Sendable () -> Double
@@ -107,6 +113,10 @@ public final class FilterProcessor {
         prefHead = multiline ? nil : prefregex.flatMap { PrefregexHead($0, slots: slots) }
         failMaps = GroupMap(maps: fails.map { ($0.groups, $0.alternates) }, slots: slots)
         failCodes = fails.map(\.pattern.matchCode)
+        headCode = prefHead?.code
+        headMap = prefHead.map { Unmanaged.passUnretained($0.map) }
+        dispatchRef = dispatch.map { Unmanaged.passUnretained($0) }
+        failMapsRef = Unmanaged.passUnretained(failMaps)
         var ignores: [FilterRegex] = []
         for regex in definition.ignoreregex { ignores.append(try FilterRegex(regex, multiline: multiline, useDNS: useDNS)) }
         ignoreregexes = ignores
@@ -120,7 +130,8 @@ public final class FilterProcessor {
     }
 
     /// Processes a plain log line (its date is detected in the line).
-    public func process(line: UnsafeRawBufferPointer) -> LineResult {
+    /// - Parameter facts: what the caller already knows about the line's bytes.
+    public func process(line: UnsafeRawBufferPointer, facts: LineFacts = .unknown) -> LineResult {
         var time: Double?
         var dateRange = 0..<0
         if let found = dates.match(line, scratch: scratch) {
@@ -132,10 +143,15 @@ public final class FilterProcessor {
         buffer.removeAll()
         let head = UnsafeRawBufferPointer(rebasing: line[0..<dateRange.lowerBound])
         let tail = UnsafeRawBufferPointer(rebasing: line[dateRange.upperBound...])
-        // A non-ASCII date leaves the rest ASCII; that case is rare enough to look twice.
-        let scan = UTF8Repair.scan(line)
-        lineHasLineFeed = scan.lineFeed
-        bufferIsASCII = scan.ascii || (UTF8Repair.isASCII(head) && UTF8Repair.isASCII(tail))
+        if facts.isASCII && facts.lacksLineFeed {
+            lineHasLineFeed = false
+            bufferIsASCII = true
+        } else {
+            // A non-ASCII date leaves the rest ASCII; that case is rare enough to look twice.
+            let scan = UTF8Repair.scan(line)
+            lineHasLineFeed = scan.lineFeed
+            bufferIsASCII = scan.ascii || (UTF8Repair.isASCII(head) && UTF8Repair.isASCII(tail))
+        }
         if bufferIsASCII {
             buffer.append(head)
             buffer.append(tail)
@@ -196,13 +212,13 @@ public final class FilterProcessor {
         // The failregexes' subject: the whole line, or the prefregex's content.
         var subject = 0..<lineEnd
         var subjectIsContent = false
-        if let prefHead, single, !lineHasLineFeed {
-            switch scratch.run(prefHead.code, in: buffer.bytes, ascii: bufferIsASCII) {
+        if let headCode, let headMap, single, !lineHasLineFeed {
+            switch scratch.run(headCode, in: buffer.bytes, ascii: bufferIsASCII) {
             case .matched: break
             case .limitExceeded: result.outcome = .tooComplex; return result
             case .noMatch: return result
             }
-            prefHead.map.read(scratch, offset: 0, into: ranges)
+            headMap._withUnsafeGuaranteedRef { $0.read(scratch, offset: 0, into: ranges) }
             // The content: from the head's end to the line's end (see PrefregexHead).
             subject = scratch.range(ofGroup: 0)!.upperBound..<lineEnd
             subjectIsContent = true
@@ -261,12 +277,12 @@ public final class FilterProcessor {
         result.outcome = .matched(index)
         if let mlfid = ranges.range(CaptureSlots.mlfid) {
             let data = mergeMultiLine(key: buffer.slice(mlfid), matchedLines: matchedLines)
-            if data.values.isSet(CaptureSlots.nofail) { return result }
+            if data.isMarkedNoFailure { return result }
             if buildsFailures {
                 result.failure = makeFailure(values: data.values, matches: data.matches, regexIndex: index, time: time)
                 result.failed = result.failure != nil
             } else {
-                result.failed = FilterProcessor.namesFailure(data.values.has)
+                result.failed = data.namesFailure
             }
             if !result.failed { data.pending = true }
         } else {
@@ -299,15 +315,15 @@ public final class FilterProcessor {
     private func firstFailregex(in subject: Range<Int>) -> Int?? {
         let bytes = buffer.slice(subject)
         let offset = subject.lowerBound
-        guard let dispatch else { return firstFailregex(among: failregexes.indices, in: bytes, offset: offset) }
-        let route = dispatch.route(for: bytes)
+        guard let dispatchRef else { return firstFailregex(among: failregexes.indices, in: bytes, offset: offset) }
+        let route = dispatchRef._withUnsafeGuaranteedRef { $0.route(for: bytes) }
         switch route.kind {
         case .none, .unbuilt:
             return .some(nil)
         case .single:
             switch scratch.run(route.code!, in: bytes, ascii: bufferIsASCII) {
             case .matched:
-                failMaps.read(scratch, offset: offset, into: ranges, map: route.index)
+                failMapsRef._withUnsafeGuaranteedRef { $0.read(scratch, offset: offset, into: ranges, map: route.index) }
                 return .some(route.index)
             case .limitExceeded: return nil
             case .noMatch: return .some(nil)
@@ -320,7 +336,7 @@ public final class FilterProcessor {
             case .noMatch: return .some(nil)
             }
         case .sequential:
-            return firstFailregex(among: dispatch.sequences[route.index], in: bytes, offset: offset)
+            return firstFailregex(among: dispatchRef._withUnsafeGuaranteedRef { $0.sequences[route.index] }, in: bytes, offset: offset)
         }
     }
 
@@ -328,7 +344,7 @@ public final class FilterProcessor {
         for index in indices {
             switch scratch.run(failCodes[index], in: bytes, ascii: bufferIsASCII) {
             case .matched:
-                failMaps.read(scratch, offset: offset, into: ranges, map: index)
+                failMapsRef._withUnsafeGuaranteedRef { $0.read(scratch, offset: offset, into: ranges, map: index) }
                 return .some(index)
             case .limitExceeded: return nil
             case .noMatch: continue
@@ -384,71 +400,37 @@ public final class FilterProcessor {
     /// line's captures in `ranges`.
     private func mergeMultiLine(key: UnsafeRawBufferPointer, matchedLines: MatchedLines) -> FailureData {
         let now = clock()
-        let cached = multiLineCache.get(key, now: now)
-        var flags = 0
-        let nofailFlag = 1, forgetFlag = 2, cachedNofailFlag = 4, gainedFlag = 8
+        var lookup = MultiLineCache.Lookup()
+        let cached = multiLineCache.get(key, now: now, lookup: &lookup)
+        var flags: MergeFlags = []
         if ranges.isSet(CaptureSlots.mlfgained) {
-            flags |= gainedFlag | nofailFlag
+            flags.formUnion([.gained, .nofail])
             if !ranges.isSet(CaptureSlots.nofail) { ranges.set(CaptureSlots.nofail, ranges.range(CaptureSlots.mlfgained)!) }
         } else if ranges.isSet(CaptureSlots.nofail) {
-            flags |= nofailFlag
+            flags.insert(.nofail)
         }
-        if ranges.isSet(CaptureSlots.mlfforget) { flags |= forgetFlag }
+        if ranges.isSet(CaptureSlots.mlfforget) { flags.insert(.forget) }
         ranges.unset(CaptureSlots.mlfforget)
+        let line = buffer.bytes
         let fail: FailureData
         if let cached {
-            if let user = ranges.range(CaptureSlots.user) { cached.values.addUser(buffer.slice(user)) }
-            if cached.take(CaptureSlots.nofail) { flags |= cachedNofailFlag }
-            if cached.take(CaptureSlots.mlfgained) { flags |= cachedNofailFlag }
-            if flags & gainedFlag != 0 { cached.pending = false }
-            if flags & cachedNofailFlag == 0, !cached.pending { cached.matches.removeAll() }
-            // A line naming an address replaces the connection's address as a whole, so an
-            // IPv6 peer never inherits an IPv4 address cached for the same id.
-            if ranges.hasValue(CaptureSlots.ip4) || ranges.hasValue(CaptureSlots.ip6) || ranges.hasValue(CaptureSlots.dns) {
-                cached.values.remove(CaptureSlots.ip4)
-                cached.values.remove(CaptureSlots.ip6)
-                cached.values.remove(CaptureSlots.dns)
-                cached.values.remove(CaptureSlots.cidr)
-            }
-            storeCaptures(into: &cached.values)
+            cached.absorb(ranges, of: line, flags: &flags)
             fail = cached
-            if flags & forgetFlag != 0 { multiLineCache.remove(key) }
+            if flags.contains(.forget) { multiLineCache.remove(lookup) }
         } else {
             if let reused = multiLineCache.reusableData() {
                 fail = reused
-                storeCaptures(into: &fail.values)
             } else {
-                var values = CaptureValues(count: ranges.count)
-                storeCaptures(into: &values)
-                fail = FailureData(values: values)
+                fail = FailureData(values: CaptureValues(count: ranges.count))
             }
-            if flags & forgetFlag == 0 {
-                // The user just stored, if any.
-                if let user = ranges.range(CaptureSlots.user) { fail.values.addUser(buffer.slice(user)) }
-                multiLineCache.set(key, fail, now: now)
-            } else {
+            fail.start(ranges, of: line, keepsUser: !flags.contains(.forget))
+            if flags.contains(.forget) {
                 multiLineCache.recycle(fail)
+            } else {
+                multiLineCache.insert(key, fail, lookup: lookup, now: now)
             }
         }
-        let wasPending = fail.pending
-        fail.pending = false
-        if wasPending || fail.values.userCount > 1 {
-            fail.values.remove(CaptureSlots.nofail)
-            fail.values.remove(CaptureSlots.mlfgained)
-            flags &= ~(gainedFlag | nofailFlag)
-        }
-        if flags & nofailFlag == 0 {
-            // Earlier no-failure lines of the connection come first, then the failures.
-            if !fail.nofailMatches.isEmpty {
-                var lines = fail.nofailMatches
-                lines.append(fail.matches)
-                fail.matches = lines
-                fail.nofailMatches.removeAll()
-            }
-            if flags & gainedFlag == 0 { fail.matches.append(matchedLines) }
-        } else if flags & (nofailFlag | forgetFlag) == nofailFlag {
-            fail.nofailMatches.append(matchedLines)
-        }
+        fail.settle(flags, matchedLines: matchedLines)
         return fail
     }
 

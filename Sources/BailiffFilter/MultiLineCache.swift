@@ -13,7 +13,7 @@ final class MultiLineCache {
     let capacity: Int
     let lifetime: Double
 
-    /// The pool, one more than the capacity (`set` may add before its eviction is done).
+    /// The pool, one more than the capacity (`insert` may add before its eviction is done).
     private let poolSize: Int
     private let hashes: UnsafeMutablePointer<UInt64>
     private let expiries: UnsafeMutablePointer<Double>
@@ -85,7 +85,12 @@ final class MultiLineCache {
         }
         if index < key.count {
             var word: UInt64 = 0
-            for offset in index..<key.count { word = word << 8 | UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) }
+            if key.count >= 8 {
+                // The last eight bytes, overlapping what was read already.
+                word = base.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self)
+            } else {
+                for offset in index..<key.count { word = word << 8 | UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) }
+            }
             mix(word)
         }
         hash = (hash ^ (hash >> 32)) &* 0x94D0_49BB_1331_11EB
@@ -108,29 +113,42 @@ final class MultiLineCache {
         }
     }
 
-    /// The live state for `key`; an expired one is dropped.
-    func get(_ key: UnsafeRawBufferPointer, now: Double) -> FailureData? {
-        guard let slot = find(key, hash: MultiLineCache.hash(key)) else { return nil }
+    /// A key looked up once: its hash, and its table slot while it is present (-1 when not).
+    /// Valid until the cache next changes, so one line hashes its id once.
+    struct Lookup {
+        fileprivate var hash: UInt64 = 0
+        fileprivate var slot = -1
+    }
+
+    /// The live state for `key` (an expired one is dropped), and where the key is, for a
+    /// following `remove(_:)` or `insert(_:_:lookup:now:)`.
+    func get(_ key: UnsafeRawBufferPointer, now: Double, lookup: inout Lookup) -> FailureData? {
+        let hash = MultiLineCache.hash(key)
+        lookup = Lookup(hash: hash)
+        guard let slot = find(key, hash: hash) else { return nil }
         let entry = Int(table[slot])
-        if expiries[entry] > now { return data[entry] }
+        if expiries[entry] > now {
+            lookup.slot = slot
+            return data[entry]
+        }
         removeSlot(slot)
         return nil
     }
 
-    /// Stores `state` for `key`. As in fail2ban's ordered cache, a key already present keeps
-    /// its place in the eviction order; a full cache first drops its oldest entries.
-    func set(_ key: UnsafeRawBufferPointer, _ state: FailureData, now: Double) {
-        let hash = MultiLineCache.hash(key)
+    /// Removes the key a lookup found (nothing if it found none).
+    func remove(_ lookup: Lookup) {
+        if lookup.slot >= 0 { removeSlot(lookup.slot) }
+    }
+
+    /// Stores `state` for a key the lookup did not find, first dropping the oldest entries
+    /// of a full cache.
+    func insert(_ key: UnsafeRawBufferPointer, _ state: FailureData, lookup: Lookup, now: Double) {
         if count >= capacity { evict(now: now) }
-        if let slot = find(key, hash: hash) {
-            let entry = Int(table[slot])
-            expiries[entry] = now + lifetime
-            if data[entry] !== state {
-                if let old = data[entry] { keepSpare(old) }
-                data[entry] = state
-            }
-            return
-        }
+        add(key, state, hash: lookup.hash, now: now)
+    }
+
+    /// Adds an absent key.
+    private func add(_ key: UnsafeRawBufferPointer, _ state: FailureData, hash: UInt64, now: Double) {
         guard let free = freeEntries.popLast() else { return }
         let entry = Int(free)
         nextStamp += 1
@@ -151,10 +169,6 @@ final class MultiLineCache {
         table[index] = free
         count += 1
         appendOrder(free, nextStamp)
-    }
-
-    func remove(_ key: UnsafeRawBufferPointer) {
-        if let slot = find(key, hash: MultiLineCache.hash(key)) { removeSlot(slot) }
     }
 
     /// A dropped state that nothing holds any more, cleared, for a new id.

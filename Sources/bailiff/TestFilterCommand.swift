@@ -81,8 +81,8 @@ struct TestFilterCommand: ParsableCommand {
         // update are not boxed and checked for exclusive access on every line.
         if isFile {
             do {
-                try LineReader.forEachLine(path: log) { line in
-                    let result = processor.process(line: line)
+                try LineReader.forEachLine(path: log) { line, facts in
+                    let result = processor.process(line: line, facts: facts)
                     summary.record(result)
                     if printing { printLine(line, result) }
                 }

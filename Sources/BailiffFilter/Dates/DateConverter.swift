@@ -78,6 +78,15 @@ struct DateConverter {
         return result
     }
 
+    /// `epochSeconds` of the fields converted last, which the caller knows the line repeats:
+    /// spares comparing them.
+    mutating func epochSecondsOfLastFields() -> Double? {
+        if lastValidFrom == -.infinity && lastValidUntil == .infinity { return lastResult }
+        let epoch = now()
+        if epoch >= lastValidFrom && epoch < lastValidUntil { return lastResult }
+        return epochSeconds(lastFields)
+    }
+
     /// - Parameters: validFrom, validUntil: narrowed to the epoch span of "now" within which
     ///   the answer stays the same.
     private mutating func convert(_ fields: DateFields, validFrom: inout Double, validUntil: inout Double) -> Double? {

@@ -198,24 +198,20 @@ public final class DateDetector {
     private func match(base: UnsafePointer<UInt8>, count: Int, scratch: MatchScratch) -> DateMatch? {
         var lastTemplateFailed = false
         let last = lastTemplateIndex
+        if let dateRange = sameStart.match(base, count: count, template: last) {
+            // Consecutive lines often share their date text: same bytes, same match, and the
+            // fields the converter saw last.
+            recordFastWin(last)
+            return DateMatch(range: dateRange, time: converter.epochSecondsOfLastFields())
+        }
         if last < entries.count, entries[last].anchored, let fast = entries[last].fast {
             // The usual case: the template of the previous line, bound to the line start and
             // matched by hand, finds the date again. It stays where it is.
-            let outcome: FastDateMatcher.Outcome
-            if let found = sameStart.match(base, count: count, template: last) {
-                // Consecutive lines often share their date text: same bytes, same match.
-                outcome = .match(found)
-            } else {
-                var reach = 0
-                outcome = fast.match(base, count: count, reach: &reach)
-                if case .match(let found) = outcome { sameStart.remember(base, reach: reach, template: last, found: found) }
-            }
-            switch outcome {
+            var reach = 0
+            switch fast.match(base, count: count, reach: &reach) {
             case .match(let found):
-                entries[last].searchHits += 1
-                entries[last].recordWin(distance: 0, at: LocalTimeConverter.coarseWallClock())
-                if firstUnused == last { firstUnused += 1 }
-                lastStart.position = 0
+                sameStart.remember(base, reach: reach, template: last, dateRange: found.dateStart..<found.matchEnd)
+                recordFastWin(last)
                 return DateMatch(range: found.dateStart..<found.matchEnd, time: converter.epochSeconds(found.fields))
             case .noMatch:
                 lastTemplateFailed = true
@@ -243,6 +239,15 @@ public final class DateDetector {
             }
         }
         return DateMatch(range: range, time: time(of: template, base: base, scratch: scratch))
+    }
+
+    /// Bookkeeping of a win by the anchored template of the previous line, found by hand.
+    @inline(__always)
+    private func recordFastWin(_ index: Int) {
+        entries[index].searchHits += 1
+        entries[index].recordWin(distance: 0, at: LocalTimeConverter.coarseWallClock())
+        if firstUnused == index { firstUnused += 1 }
+        lastStart.position = 0
     }
 
     private func time(of template: DateTemplate, base: UnsafePointer<UInt8>, scratch: MatchScratch) -> Double? {
@@ -429,16 +434,18 @@ public final class DateDetector {
 }
 
 /// The last fast match and the leading bytes that decided it: a line starting with the same
-/// bytes has the same match, without parsing it again.
+/// bytes has the same match (and the same fields), without parsing it again.
 private struct SameStartCache {
     private typealias Bytes = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
     private var bytes: Bytes = (0, 0, 0, 0, 0, 0, 0, 0)
     private var reach = -1
     private var template = -1
-    private var found: FastDateMatch?
+    private var dateRange = 0..<0
 
+    /// The date's range when the line starts as the remembered one did and `template` (the
+    /// template the line is tried with first) is the one that matched it.
     @inline(__always)
-    func match(_ base: UnsafePointer<UInt8>, count: Int, template: Int) -> FastDateMatch? {
+    func match(_ base: UnsafePointer<UInt8>, count: Int, template: Int) -> Range<Int>? {
         guard template == self.template, reach <= count else { return nil }
         let same = withUnsafeBytes(of: bytes) { stored -> Bool in
             // A date is a few words long: compare inline, a word at a time.
@@ -456,15 +463,15 @@ private struct SameStartCache {
             }
             return true
         }
-        return same ? found : nil
+        return same ? dateRange : nil
     }
 
-    mutating func remember(_ base: UnsafePointer<UInt8>, reach: Int, template: Int, found: FastDateMatch) {
+    mutating func remember(_ base: UnsafePointer<UInt8>, reach: Int, template: Int, dateRange: Range<Int>) {
         guard reach > 0, reach <= MemoryLayout<Bytes>.size else { forget(); return }
         withUnsafeMutableBytes(of: &bytes) { _ = memcpy($0.baseAddress!, base, reach) }
         self.reach = reach
         self.template = template
-        self.found = found
+        self.dateRange = dateRange
     }
 
     @inline(__always)
