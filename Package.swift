@@ -51,7 +51,7 @@ let package = Package(
             // on its state cost more than the matching they guard.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
-        .target(name: "BailiffJournal", dependencies: ["CSystemd", "BailiffConfig"]),
+        .target(name: "BailiffJournal", dependencies: ["CSystemd", "CLinux", "BailiffConfig"]),
         .target(name: "BailiffNetwork"),
         .target(
             name: "BailiffBans",

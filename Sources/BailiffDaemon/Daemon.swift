@@ -134,7 +134,7 @@ public final class Daemon {
             afterBatch: { [unowned self] in applyDecisions() },
             // A decision still waiting for its ignorecommand has no ban yet: keep the cursor before it.
             mayCommit: { [unowned self] in ignoreGate.outstanding == 0 }, report: log)
-        try feed.attach()
+        feed.attach()
         control?.attach()
 
         signals.attach(to: loop) { [unowned self] signal in

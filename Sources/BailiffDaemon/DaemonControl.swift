@@ -121,7 +121,7 @@ extension Daemon {
                 actions: definition.actions.map(\.name)))
         }
         let journal = BailiffInterface.JournalStatus(
-            source: "\(options.source)", cursor: try? pipeline.reader.cursor(), entriesRead: pipeline.entriesRead,
+            source: "\(options.source)", cursor: pipeline.cursor, entriesRead: pipeline.entriesRead,
             entriesPerSecond: throughput.perSecond)
         return BailiffInterface.Status(version: Self.version, uptime: now - startedAt, journal: journal, jails: jails)
     }

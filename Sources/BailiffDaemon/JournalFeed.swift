@@ -2,10 +2,11 @@ import BailiffEngine
 import BailiffJournal
 import Glibc
 
-/// Drives a `JournalPipeline` from the event loop: waits on the journal's descriptor with
-/// the events and timeout sd-journal asks for, reads what is there in bounded batches (so
-/// control requests and timers get their turn under a flood), and saves the cursor at
-/// most every `commitInterval` seconds while entries flow, and on `flush()`.
+/// Drives a `JournalPipeline` from the event loop: the pipeline's reading thread follows the
+/// journal and wakes the loop through `wakeDescriptor` when entries are read; they are
+/// processed in bounded batches (so control requests and timers get their turn under a
+/// flood), and the cursor is saved at most every `commitInterval` seconds while entries
+/// flow, and on `flush()`.
 final class JournalFeed {
     let pipeline: JournalPipeline
     private let loop: EventLoop
@@ -14,7 +15,8 @@ final class JournalFeed {
     private let mayCommit: () -> Bool
     private let report: (String) -> Void
     private var watch: EventLoop.WatchID?
-    /// The last batch stopped at its limit: more is waiting, so the loop must not sleep.
+    /// Entries may be waiting (the reading thread signalled, or the last batch stopped at
+    /// its limit), so the loop must not sleep.
     private var moreWaiting = true
     private var commitTimer: EventLoop.TimerID?
 
@@ -37,31 +39,20 @@ final class JournalFeed {
         self.report = report
     }
 
-    func attach() throws(JournalError) {
-        let descriptor = try pipeline.reader.fileDescriptor
-        watch = loop.watch(descriptor, events: try pipeline.reader.events) { [unowned self] _ in
-            do throws(JournalError) {
-                _ = try pipeline.reader.process()
-            } catch {
-                report("\(error)")
-            }
-            moreWaiting = true
-        }
+    func attach() {
+        watch = loop.watch(pipeline.wakeDescriptor, events: Int16(POLLIN)) { [unowned self] _ in moreWaiting = true }
         loop.beforeEachWait { [unowned self] in prepare() }
     }
 
-    /// Reads a batch when entries are waiting, then tells the loop how long it may sleep.
+    /// Processes a batch when entries are waiting, then tells the loop how long it may sleep.
     private func prepare() -> Double? {
         if moreWaiting { readBatch() }
-        if moreWaiting { return EventLoop.monotonicNow() }
-        if let watch, let events = try? pipeline.reader.events { loop.setEvents(events, of: watch) }
-        guard let timeout = try? pipeline.reader.timeout else { return nil }
-        return EventLoop.monotonicNow() + Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return moreWaiting ? EventLoop.monotonicNow() : nil
     }
 
     private func readBatch() {
         do throws(JournalError) {
-            let read = try pipeline.processAvailable(limit: Self.batchSize, decide: decide)
+            let read = try pipeline.processAvailable(limit: Self.batchSize, waiting: false, decide: decide)
             afterBatch()
             moreWaiting = read == Self.batchSize
             if read > 0 { scheduleCommit() }

@@ -1,3 +1,6 @@
+import BailiffJournal
+import Glibc
+
 /// Where a journal entry is, compactly: the parts of its cursor as numbers, with the two
 /// 128-bit ids (sequence-number id and boot id) stored once in an `EntryReferenceTable`.
 /// Failure windows hold one per failure, so 40 bytes instead of a 110-byte cursor string
@@ -18,23 +21,24 @@ public struct EntryReference: Sendable, Hashable {
 /// The ids cursors share, each stored once; turns cursors into `EntryReference`s and back.
 /// Parsing works on the cursor's bytes: it runs once per failure, so it must be cheap.
 public struct EntryReferenceTable: Sendable {
-    private var ids: [String] = []
+    private var ids: [[UInt8]] = []
     private var indexOfID: [[UInt8]: UInt32] = [:]
-    /// The ids of the previous cursor: nearly every cursor repeats them.
+    /// The ids of the previous cursors: nearly every cursor repeats them.
     private var recent: [(bytes: [UInt8], index: UInt32)] = []
 
     public init() {}
 
     private mutating func intern(_ id: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        for entry in recent where entry.bytes.count == id.count && entry.bytes.withUnsafeBufferPointer({ $0.elementsEqual(id) }) {
-            return entry.index
+        for entry in recent where entry.bytes.count == id.count {
+            let equal = entry.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, id.baseAddress!, id.count) == 0 }
+            if equal { return entry.index }
         }
         let bytes = Array(id)
         let index: UInt32
         if let known = indexOfID[bytes] {
             index = known
         } else {
-            ids.append(String(decoding: bytes, as: UTF8.self))
+            ids.append(bytes)
             index = UInt32(ids.count - 1)
             indexOfID[bytes] = index
         }
@@ -46,46 +50,58 @@ public struct EntryReferenceTable: Sendable {
     /// The reference for a cursor `s=..;i=..;b=..;m=..;t=..;x=..`; nil when it has another shape.
     public mutating func reference(for cursor: String) -> EntryReference? {
         var text = cursor
-        return text.withUTF8 { parse($0) }
+        return text.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            return JournalCursor.parts(raw).map { reference(for: $0, of: raw) }
+        }
     }
 
-    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> EntryReference? {
-        var position = 0
-        /// The value of the next `key=value` part.
-        func part(_ key: UInt8) -> UnsafeBufferPointer<UInt8>? {
-            guard position + 2 <= bytes.count, bytes[position] == key, bytes[position + 1] == 0x3D else { return nil }
-            let start = position + 2
-            var end = start
-            while end < bytes.count, bytes[end] != 0x3B { end += 1 }
-            position = end + 1
-            return end > start ? UnsafeBufferPointer(rebasing: bytes[start..<end]) : nil
+    /// The reference for an entry whose cursor was fetched (nil otherwise).
+    public mutating func reference(for entry: JournalEntry) -> EntryReference? {
+        entry.withCursorBytes { bytes in
+            guard let bytes, let parts = JournalCursor.parts(bytes) else { return nil }
+            return reference(for: parts, of: bytes)
         }
-        func hex(_ digits: UnsafeBufferPointer<UInt8>?) -> UInt64? {
-            guard let digits, digits.count <= 16 else { return nil }
-            var value: UInt64 = 0
-            for digit in digits {
-                let nibble: UInt8
-                switch digit {
-                case 0x30...0x39: nibble = digit - 0x30
-                case 0x61...0x66: nibble = digit - 0x61 + 10
-                case 0x41...0x46: nibble = digit - 0x41 + 10
-                default: return nil
-                }
-                value = value << 4 | UInt64(nibble)
-            }
-            return value
-        }
-        guard let s = part(0x73), let i = hex(part(0x69)), let b = part(0x62), let m = hex(part(0x6D)),
-              let t = hex(part(0x74)), let x = hex(part(0x78)), position >= bytes.count
-        else { return nil }
-        return EntryReference(seqnumID: intern(s), bootID: intern(b), seqnum: i, monotonic: m, realtime: t, xorHash: x)
+    }
+
+    private mutating func reference(for parts: JournalCursor.Parts, of cursor: UnsafeRawBufferPointer) -> EntryReference {
+        let bytes = cursor.assumingMemoryBound(to: UInt8.self)
+        return EntryReference(
+            seqnumID: intern(UnsafeBufferPointer(rebasing: bytes[parts.seqnumID])), bootID: intern(UnsafeBufferPointer(rebasing: bytes[parts.bootID])),
+            seqnum: parts.seqnum, monotonic: parts.monotonic, realtime: parts.realtime, xorHash: parts.xorHash)
     }
 
     /// The cursor string `reference` came from (as `sd_journal_get_cursor` writes it).
     public func cursor(of reference: EntryReference) -> String? {
         guard Int(reference.seqnumID) < ids.count, Int(reference.bootID) < ids.count else { return nil }
-        func hex(_ value: UInt64) -> String { String(value, radix: 16) }
-        return "s=\(ids[Int(reference.seqnumID)]);i=\(hex(reference.seqnum));b=\(ids[Int(reference.bootID)]);"
-            + "m=\(hex(reference.monotonic));t=\(hex(reference.realtime));x=\(hex(reference.xorHash))"
+        // Written as bytes: a decision names several entries, and string formatting costs more than the rest.
+        var text: [UInt8] = []
+        text.reserveCapacity(128)
+        func part(_ key: String, _ value: [UInt8]) {
+            if !text.isEmpty { text.append(UInt8(ascii: ";")) }
+            text.append(contentsOf: key.utf8)
+            text.append(UInt8(ascii: "="))
+            text.append(contentsOf: value)
+        }
+        part("s", ids[Int(reference.seqnumID)])
+        part("i", Self.hex(reference.seqnum))
+        part("b", ids[Int(reference.bootID)])
+        part("m", Self.hex(reference.monotonic))
+        part("t", Self.hex(reference.realtime))
+        part("x", Self.hex(reference.xorHash))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Lower-case hexadecimal without leading zeros, as `%llx` prints.
+    private static func hex(_ value: UInt64) -> [UInt8] {
+        let digits = max(1, (UInt64.bitWidth - value.leadingZeroBitCount + 3) / 4)
+        var result = [UInt8](repeating: 0, count: digits)
+        var rest = value
+        for position in stride(from: digits - 1, through: 0, by: -1) {
+            let nibble = UInt8(rest & 0xF)
+            result[position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            rest >>= 4
+        }
+        return result
     }
 }

@@ -11,11 +11,11 @@ struct ExpiryQueue: Sendable {
         var generation: UInt32
     }
 
-    private var heap: [Entry] = []
+    private var heap = ChunkedArray<Entry>()
 
     var count: Int { heap.count }
 
-    var first: Entry? { heap.first }
+    var first: Entry? { heap.isEmpty ? nil : heap[0] }
 
     mutating func insert(_ entry: Entry) {
         heap.append(entry)

@@ -35,7 +35,7 @@
 public struct FailureWindows<Evidence> {
     private var core: WindowCore
     /// Evidence of the held failures, by handle.
-    private var evidence: [Evidence] = []
+    private var evidence = ChunkedArray<Evidence>()
 
     /// Failures that decide: at least 1 (0 or less decides on every failure, as in fail2ban).
     public var maxretry: Int { core.maxretry }

@@ -35,7 +35,11 @@ public enum StartPoint: Equatable, Sendable {
 /// its trigger entry, known from the decisions file) are not counted again, and a decision
 /// already recorded is not made twice.
 ///
-/// Not thread-safe: it owns an sd_journal handle, which stays on the thread that made it.
+/// Entries are read ahead on a thread of their own (`JournalReadAhead`) while this object
+/// filters and counts them on the thread that made it; the cursor saved is always that of
+/// the last entry this thread has fully processed, never one only read ahead.
+///
+/// Not thread-safe: it belongs to the thread that made it.
 public final class JournalPipeline {
     public struct Options: Sendable {
         public var source: JournalSource
@@ -62,7 +66,7 @@ public final class JournalPipeline {
     }
 
     public private(set) var jails: [PipelineJail]
-    public let reader: JournalReader
+    private let journal: JournalReadAhead
     /// Problems worth a warning found while building the jails or starting.
     public private(set) var warnings: [String] = []
     public let options: Options
@@ -77,7 +81,8 @@ public final class JournalPipeline {
     private var line: [UInt8] = []
     private var longestFindtime: Double
 
-    /// Decisions young enough to matter for a restart, their triggers held compactly.
+    /// Decisions young enough to matter for a restart, their triggers held compactly; kept
+    /// only with a decisions file (without one there is no restart to guard).
     private var recentDecisions: [HeldDecision] = []
     private var decisionsChanged = false
     /// The trigger entry of every recent decision: a decision made again after a crash
@@ -88,6 +93,21 @@ public final class JournalPipeline {
     private var replaying = false
     private var processedSinceCommit = false
     private var newestTime = 0.0
+
+    /// The batch being processed and the index of its next entry.
+    private var batch: JournalBatch?
+    private var position = 0
+    /// Cursor of the last entry processed, as bytes; nil before the first.
+    private var lastCursor: [UInt8]?
+    /// Where `start()` put the reader, to go back to when nothing was processed yet.
+    private var startPosition: ReadPosition = .head
+
+    /// A place to (re)start reading from.
+    private enum ReadPosition: Sendable {
+        case head
+        case time(Double)
+        case afterCursor(String)
+    }
 
     public init(jails definitions: [JailDefinition], options: Options) throws(ConfigError) {
         self.options = options
@@ -102,7 +122,7 @@ public final class JournalPipeline {
         longestFindtime = jails.map(\.definition.findtime).max() ?? 600
         matches = JournalMatchSet(jails.map(\.match))
         do {
-            reader = try JournalReader(source: options.source, matches: matches)
+            journal = try JournalReadAhead(source: options.source, matches: matches)
         } catch {
             throw ConfigError("cannot open \(options.source): \(error)")
         }
@@ -137,9 +157,16 @@ public final class JournalPipeline {
 
     /// Switches to the prepared jails. A jail that was already running keeps its failure
     /// windows and counters, under its new maxretry, findtime and ignore list; reading goes
-    /// on after the last entry read, through the new journal matches.
+    /// on after the last entry processed, through the new journal matches.
     public func apply(_ reconfiguration: Reconfiguration) throws(JournalError) {
-        try reader.setMatches(reconfiguration.matches)
+        // Entries read ahead were chosen by the old matches: read again from after the last one processed.
+        let resume = lastCursor.map { ReadPosition.afterCursor(String(decoding: $0, as: UTF8.self)) } ?? startPosition
+        dropBatch()
+        let newMatches = reconfiguration.matches
+        try journal.perform { reader throws(JournalError) in
+            try reader.setMatches(newMatches)
+            try JournalPipeline.position(reader, at: resume)
+        }
         var jails = reconfiguration.jails
         for index in jails.indices {
             guard let old = self.jails.first(where: { $0.name == jails[index].name }) else { continue }
@@ -155,6 +182,12 @@ public final class JournalPipeline {
         matches = reconfiguration.matches
         longestFindtime = jails.map(\.definition.findtime).max() ?? 600
     }
+
+    /// The cursor of the last entry processed (nil before the first).
+    public var cursor: String? { lastCursor.map { String(decoding: $0, as: UTF8.self) } }
+
+    /// Readable when entries read ahead are waiting to be processed (see `processAvailable`).
+    public var wakeDescriptor: Int32 { journal.wakeDescriptor }
 
     // MARK: - Start
 
@@ -174,7 +207,10 @@ public final class JournalPipeline {
         if let cursor = saved {
             do {
                 try replay(before: cursor)
-                switch try reader.seek(cursor: cursor) {
+                dropBatch()
+                startPosition = .afterCursor(cursor)
+                lastCursor = Array(cursor.utf8)
+                switch try journal.seek(cursor: cursor) {
                 case .afterCursorEntry:
                     return .afterCursor(cursor)
                 case .cursorEntryGone:
@@ -182,16 +218,18 @@ public final class JournalPipeline {
                     return .cursorEntryGone(cursor)
                 }
             } catch .malformedCursor {
+                lastCursor = nil
                 warnings.append("\(cursorFile?.path ?? "cursor"): the journal does not accept cursor '\(cursor)'; starting at now - findtime")
             }
         }
         if options.startTime == nil, saved == nil, cursorFile == nil {
             // A dry look at a journal: everything in it.
-            try reader.seekHead()
+            try journal.seekHead()
             return .head
         }
         let time = options.startTime ?? options.now() - longestFindtime
-        try reader.seek(time: time)
+        startPosition = .time(time)
+        try journal.seek(time: time)
         return .time(time)
     }
 
@@ -228,40 +266,92 @@ public final class JournalPipeline {
             return used
         }
         let from = Double(end) / 1_000_000 - longestFindtime - options.lateness
-        try reader.seek(time: from)
+        try journal.seek(time: from)
         replaying = true
         defer {
             replaying = false
             usedUpUntil = []
         }
-        while let entry = try reader.next() {
-            if entry.realtimeMicroseconds > end { break }
-            try process(entry) { _ in }
-            if entry.realtimeMicroseconds == end, try reader.cursor() == cursor { break }
+        let wanted = Array(cursor.utf8)
+        while let current = try journal.nextBatch(waiting: true) {
+            defer { journal.recycle(current) }
+            var entry = JournalEntry(layout: current.layout)
+            for index in 0..<current.count {
+                current.entry(at: index, into: &entry)
+                if entry.realtimeMicroseconds > end { return }
+                process(entry, line: &line) { _ in }
+                if entry.realtimeMicroseconds == end, entry.withCursorBytes({ $0.map { $0.elementsEqual(wanted) } ?? false }) {
+                    return
+                }
+            }
         }
+    }
+
+    private static func position(_ reader: JournalReader, at position: ReadPosition) throws(JournalError) {
+        switch position {
+        case .head: try reader.seekHead()
+        case .time(let time): try reader.seek(time: time)
+        case .afterCursor(let cursor): _ = try reader.seek(cursor: cursor)
+        }
+    }
+
+    /// Hands the batch in progress back, unprocessed entries and all.
+    private func dropBatch() {
+        if let batch { journal.recycle(batch) }
+        batch = nil
+        position = 0
     }
 
     // MARK: - Processing
 
-    /// Processes up to `limit` entries available now; returns how many it read.
-    /// `decide` receives each new ban decision.
+    /// Processes up to `limit` entries; returns how many it processed. `decide` receives each
+    /// new ban decision.
+    /// - Parameter waiting: process everything the journal holds now, waiting for the
+    ///   reading thread as needed. Without it, only entries already read ahead are processed
+    ///   (`wakeDescriptor` tells when more are).
     @discardableResult
-    public func processAvailable(limit: Int = .max, decide: (JailDecision) -> Void) throws(JournalError) -> Int {
+    public func processAvailable(limit: Int = .max, waiting: Bool = true, decide: (JailDecision) -> Void) throws(JournalError) -> Int {
         var count = 0
-        while count < limit, let entry = try reader.next() {
-            try process(entry, decide: decide)
-            count += 1
+        defer { if count > 0 { processedSinceCommit = true } }
+        while count < limit {
+            // Taken out of `self` (and moved, never copied, so the reader can reuse its buffers).
+            var taken = batch.take()
+            if taken == nil { taken = try journal.nextBatch(waiting: waiting) }
+            guard let current = taken.take() else { break }
+            let end = min(current.count, position + (limit - count))
+            count += end - position
+            // Shows each entry in place; dropped before the batch goes back to the reader.
+            var entry = JournalEntry(layout: current.layout)
+            // A local for the batch, so the per-entry path makes no access checks on `self`.
+            var line = self.line
+            self.line = []
+            while position < end {
+                current.entry(at: position, into: &entry)
+                process(entry, line: &line, decide: decide)
+                position += 1
+            }
+            self.line = line
+            entry.withCursorBytes { bytes in
+                if let bytes { lastCursor = Array(bytes) }
+            }
+            entry = JournalEntry(layout: current.layout)
+            if position == current.count {
+                journal.recycle(current)
+                position = 0
+            } else {
+                batch = consume current
+            }
         }
-        if count > 0 { processedSinceCommit = true }
         return count
     }
 
-    private func process(_ entry: JournalEntry, decide: (JailDecision) -> Void) throws(JournalError) {
+    /// Runs one entry through the jails whose match it satisfies; `line` is scratch space for its text.
+    private func process(_ entry: JournalEntry, line: inout [UInt8], decide: (JailDecision) -> Void) {
         entriesRead += 1
         clock.now = entry.time
         if entry.time > newestTime { newestTime = entry.time }
         var formatted = false
-        var cursor: String?
+        var referenced = false
         var reference = EntryReference.unknown
         for index in jails.indices where matches.memberMatches(index, entry) {
             if !formatted {
@@ -272,10 +362,9 @@ public final class JournalPipeline {
             let result = line.withUnsafeBytes { jails[index].processor.process(line: $0, time: entry.time) }
             if case .matched = result.outcome { jails[index].statistics.matched += 1 }
             guard let failure = result.failure else { continue }
-            if cursor == nil {
-                let text = try reader.cursor()
-                cursor = text
-                reference = references.reference(for: text) ?? .unknown
+            if !referenced {
+                referenced = true
+                reference = references.reference(for: entry) ?? .unknown
             }
             if replaying, isUsedUp(failure.id, jail: index, entry: reference) { continue }
             switch jails[index].counter.count(failure, evidence: reference) {
@@ -290,14 +379,14 @@ public final class JournalPipeline {
                 guard !replaying else { continue }
                 let held = HeldDecision(jail: jails[index].name, id: decision.id, time: decision.lastTime, trigger: reference)
                 // Made before a stop that came before the cursor was saved: not again.
-                if reference != .unknown {
+                if decisionLog != nil, reference != .unknown {
                     guard knownTriggers.insert(held.jailTrigger).inserted else { continue }
                     recentDecisions.append(held)
                     decisionsChanged = true
                 }
                 jails[index].statistics.decisions += 1
                 let cursors = decision.evidence.compactMap { references.cursor(of: $0) }
-                decide(JailDecision(jail: jails[index].name, decision: decision, cursors: cursors, triggerCursor: cursor!))
+                decide(JailDecision(jail: jails[index].name, decision: decision, cursors: cursors, triggerCursor: entry.cursor ?? ""))
             }
         }
     }
@@ -319,9 +408,7 @@ public final class JournalPipeline {
     /// Saves what has been processed: the recent decisions, then the cursor of the last
     /// entry read. Cheap when nothing changed.
     public func commit() throws -> Bool {
-        guard processedSinceCommit, let cursorFile else { return false }
-        // The reader keeps the last entry's cursor also once it has reached the end.
-        guard let cursor = try? reader.cursor() else { return false }
+        guard processedSinceCommit, let cursorFile, let cursor else { return false }
         if decisionsChanged, let decisionLog {
             let horizon = newestTime - longestFindtime - options.lateness - 60
             recentDecisions.removeAll { $0.time < horizon }

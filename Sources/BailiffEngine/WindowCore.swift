@@ -24,7 +24,7 @@ struct WindowCore: Sendable {
     private(set) var findtime: Double
 
     private var index = WindowIndex()
-    private var records: [WindowRecord] = []
+    private var records = ChunkedArray<WindowRecord>()
     private var freeRecords: [UInt32] = []
     private var arena = EntryArena()
     private var expiry = ExpiryQueue()

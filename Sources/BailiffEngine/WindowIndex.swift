@@ -19,7 +19,7 @@ struct WindowIndex: Sendable {
 
     private func home(of id: String) -> Int { id.hashValue & mask }
 
-    func find(_ id: String, in records: [WindowRecord]) -> UInt32? {
+    func find(_ id: String, in records: ChunkedArray<WindowRecord>) -> UInt32? {
         guard !slots.isEmpty else { return nil }
         var slot = home(of: id)
         while slots[slot] != 0 {
@@ -31,7 +31,7 @@ struct WindowIndex: Sendable {
     }
 
     /// Adds a record whose id is not in the table yet.
-    mutating func insert(_ record: UInt32, in records: [WindowRecord]) {
+    mutating func insert(_ record: UInt32, in records: ChunkedArray<WindowRecord>) {
         if slots.isEmpty || WindowIndex.capacity(for: count + 1) > slots.count {
             rebuild(capacity: WindowIndex.capacity(for: count + 1), records: records)
         }
@@ -40,7 +40,7 @@ struct WindowIndex: Sendable {
     }
 
     /// Removes the record for `id`, if present.
-    mutating func remove(_ id: String, in records: [WindowRecord]) {
+    mutating func remove(_ id: String, in records: ChunkedArray<WindowRecord>) {
         guard !slots.isEmpty else { return }
         var hole = home(of: id)
         while slots[hole] != 0, records[Int(slots[hole] - 1)].id != id { hole = (hole + 1) & mask }
@@ -66,7 +66,7 @@ struct WindowIndex: Sendable {
         slots[slot] = record + 1
     }
 
-    private mutating func rebuild(capacity: Int, records: [WindowRecord]) {
+    private mutating func rebuild(capacity: Int, records: ChunkedArray<WindowRecord>) {
         let old = slots
         slots = Array(repeating: 0, count: capacity)
         for entry in old where entry != 0 { place(entry - 1, id: records[Int(entry - 1)].id) }

@@ -28,9 +28,9 @@ public struct JournalEntry: Sendable {
     /// The entry's time in seconds since the epoch, as fail2ban takes it: `_SOURCE_REALTIME_TIMESTAMP`
     /// when present and numeric (when the message was logged), else `__REALTIME_TIMESTAMP`.
     public internal(set) var time: Double
-    /// The entry's cursor, when it was asked for (`JournalReader.next(includingCursor:)`);
-    /// `JournalReader.cursor()` gives the current entry's cursor at any time.
-    public var cursor: String?
+    /// Where the entry's cursor is in `storage`, when it was asked for
+    /// (`JournalReader.next(includingCursor:)`); kept as bytes so reading allocates nothing.
+    var cursorSpan = Span.absent
 
     /// An entry with these fields, as the reader would produce it (for callers that build
     /// entries themselves, such as replaying from another source).
@@ -45,12 +45,36 @@ public struct JournalEntry: Sendable {
         }
         self.realtimeMicroseconds = realtimeMicroseconds
         self.monotonicMicroseconds = monotonicMicroseconds
-        self.cursor = cursor
+        if let cursor { setCursor(Array(cursor.utf8)) }
         updateTime()
     }
 
-    /// An empty entry, to be filled by the reader.
-    init(layout: JournalFieldLayout) {
+    /// The entry's cursor, when the reader fetched it; `JournalReader.cursor()` gives the
+    /// current entry's cursor at any time.
+    public var cursor: String? {
+        withCursorBytes { bytes in bytes.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Calls `body` with the cursor's bytes (nil when it was not fetched), without making a string.
+    public func withCursorBytes<Result>(_ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result {
+        guard cursorSpan.count >= 0 else { return try body(nil) }
+        return try storage.withUnsafeBytes { bytes in
+            try body(UnsafeRawBufferPointer(rebasing: bytes[Int(cursorSpan.start)..<Int(cursorSpan.start + cursorSpan.count)]))
+        }
+    }
+
+    /// Stores the cursor's bytes after the fields.
+    mutating func setCursor(_ bytes: UnsafeRawBufferPointer) {
+        cursorSpan = Span(start: Int32(storage.count), count: Int32(bytes.count))
+        storage.append(contentsOf: bytes)
+    }
+
+    mutating func setCursor(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { setCursor($0) }
+    }
+
+    /// An empty entry, to be filled by a reader or shown a batch's entry.
+    public init(layout: JournalFieldLayout) {
         self.layout = layout
         spans = Array(repeating: .absent, count: layout.count)
         realtimeMicroseconds = 0
@@ -106,11 +130,47 @@ public struct JournalEntry: Sendable {
         }
         storage.removeAll(keepingCapacity: true)
         repeats.removeAll(keepingCapacity: true)
-        cursor = nil
+        cursorSpan = .absent
     }
 
     /// Past this much stored data, further repeats of a field are dropped.
     static let maximumRepeatStorage = 4 * maximumFieldLength
+    /// The longest `FIELD=value` item kept: the longest name and value.
+    static let maximumItemLength = JournalFieldName.maximumLength + 1 + maximumFieldLength
+
+    /// Shows an entry of a batch: the values of `layout`'s fields among `items` (spans of
+    /// `FIELD=value` in `bytes`), read in place, and the times from its cursor.
+    mutating func show(_ bytes: [UInt8], items: ArraySlice<Span>, cursor: Span, layout newLayout: JournalFieldLayout) {
+        if layout !== newLayout {
+            layout = newLayout
+            spans = Array(repeating: .absent, count: newLayout.count)
+        } else {
+            for index in spans.indices { spans[index] = .absent }
+        }
+        repeats.removeAll(keepingCapacity: true)
+        // Shared with the batch: a reference, not a copy.
+        storage = bytes
+        cursorSpan = cursor
+        storage.withUnsafeBytes { raw in
+            for item in items {
+                let start = raw.baseAddress! + Int(item.start)
+                let searched = min(Int(item.count), JournalFieldName.maximumLength + 1)
+                guard let equals = memchr(start, 0x3D, searched) else { continue }
+                let nameLength = start.distance(to: UnsafeRawPointer(equals))
+                guard let index = newLayout.index(ofName: start.assumingMemoryBound(to: UInt8.self), count: nameLength) else { continue }
+                let value = Span(start: item.start + Int32(nameLength + 1), count: min(item.count - Int32(nameLength + 1), Int32(Self.maximumFieldLength)))
+                if spans[index].count >= 0 {
+                    repeats.append((index, value))
+                } else {
+                    spans[index] = value
+                }
+            }
+            let times = JournalCursor.times(UnsafeRawBufferPointer(rebasing: raw[Int(cursor.start)..<Int(cursor.start + cursor.count)]))
+            realtimeMicroseconds = times?.realtime ?? 0
+            monotonicMicroseconds = times?.monotonic ?? 0
+        }
+        updateTime()
+    }
 
     /// Stores a field's value, at most `JournalEntry.maximumFieldLength` bytes of it; a
     /// field already present gets the value as a repeat.

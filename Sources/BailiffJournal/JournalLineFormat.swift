@@ -78,6 +78,10 @@ extension JournalEntry {
     /// number if `int(v, 0)` reads it (`0x1f`), else as it is.
     static func processID(_ value: UnsafeRawBufferPointer?) -> ProcessID? {
         guard let value, !value.isEmpty else { return nil }
+        // Plain digits without a leading zero print as they are: the common case, no parsing.
+        if value.count <= 18, value.first != UInt8(ascii: "0"), value.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) {
+            return .text(value)
+        }
         if let number = PythonInteger.parse(value, base: .decimal) {
             return number.isZero ? nil : .number(number)
         }

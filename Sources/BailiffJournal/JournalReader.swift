@@ -198,9 +198,59 @@ public final class JournalReader {
     // MARK: - Reading
 
     /// The next entry satisfying the matches, or nil at the end of the journal (for now).
-    /// - Parameter includingCursor: also fetch the entry's cursor (costs an allocation;
+    /// - Parameter includingCursor: also fetch the entry's cursor (costs a formatted string;
     ///   `cursor()` fetches it later while the entry is current).
     public func next(includingCursor: Bool = false) throws(JournalError) -> JournalEntry? {
+        guard try next(into: &entry, includingCursor: includingCursor) else { return nil }
+        return entry
+    }
+
+    /// Fills `target` with the next entry satisfying the matches, reusing its storage;
+    /// false at the end of the journal (for now), leaving `target` as it was.
+    public func next(into target: inout JournalEntry, includingCursor: Bool = false) throws(JournalError) -> Bool {
+        guard try step() else { return false }
+        target.reset(layout: matches.layout)
+        // The cursor carries the entry's times, so with it two calls into libsystemd are saved.
+        if includingCursor {
+            try appendCursor(to: &target)
+        }
+        let times = includingCursor ? target.withCursorBytes { $0.flatMap(JournalCursor.times) } : nil
+        try Self.fill(&target, times: times, layout: matches.layout, from: journal, source: source)
+        return true
+    }
+
+    /// Adds the next entry satisfying the matches to `batch`, as libsystemd gives it (every
+    /// item, and the cursor), leaving the picking of fields to whoever reads the batch;
+    /// false at the end of the journal (for now).
+    func next(into batch: inout JournalBatch) throws(JournalError) -> Bool {
+        guard try step() else { return false }
+        let entryStart = batch.bytes.count
+        var keptFields: Set<Int>?
+        sd_journal_restart_data(journal)
+        var data: UnsafeRawPointer?
+        var length = 0
+        while sd_journal_enumerate_available_data(journal, &data, &length) > 0 {
+            guard let data else { continue }
+            if batch.bytes.count - entryStart > JournalEntry.maximumRepeatStorage {
+                // A runaway entry: from here on only the first value of each wanted field is kept.
+                if keptFields == nil { keptFields = batch.fieldsOfCurrentEntry(layout: matches.layout) }
+                guard let index = Self.fieldIndex(of: data, length: length, layout: matches.layout), keptFields!.insert(index).inserted else { continue }
+            }
+            batch.appendItem(UnsafeRawBufferPointer(start: data, count: min(length, JournalEntry.maximumItemLength)))
+        }
+        var text: UnsafeMutablePointer<CChar>?
+        let got = sd_journal_get_cursor(journal, &text)
+        guard got >= 0, let text else {
+            batch.dropCurrentEntry()
+            throw JournalError.failed(action: "getting the cursor of the current entry in \(source)", errno: got < 0 ? -got : EINVAL)
+        }
+        defer { free(text) }
+        batch.endEntry(cursor: UnsafeRawBufferPointer(start: text, count: strlen(text)))
+        return true
+    }
+
+    /// Steps to the next entry satisfying the matches; false at the end of the journal (for now).
+    private func step() throws(JournalError) -> Bool {
         if currentEntryUnread {
             currentEntryUnread = false
         } else {
@@ -211,7 +261,7 @@ public final class JournalReader {
                 if ((try? process()) ?? .nop) != .nop {
                     stepped = try JournalError.check(sd_journal_next(journal), "reading the next entry of \(source)")
                 }
-                if stepped == 0 { return nil }
+                if stepped == 0 { return false }
             }
             entriesSinceProcess += 1
             if entriesSinceProcess >= Self.processInterval {
@@ -226,32 +276,35 @@ public final class JournalReader {
         }
         hasLastEntry = true
         lastEntryCursor = nil
-        try fill()
-        if includingCursor {
-            entry.cursor = try cursor()
-            lastEntryCursor = entry.cursor
-        }
-        return entry
+        return true
     }
 
-    /// Copies the current entry's timestamps and wanted fields into `entry`.
-    private func fill() throws(JournalError) {
-        // One exclusive access for the whole entry, not one per field.
-        try Self.fill(&entry, layout: matches.layout, from: journal, source: source)
+    /// The layout index of a `FIELD=value` item's field, if the layout fetches it.
+    static func fieldIndex(of item: UnsafeRawPointer, length: Int, layout: JournalFieldLayout) -> Int? {
+        let searched = min(length, JournalFieldName.maximumLength + 1)
+        guard let equals = memchr(item, 0x3D, searched) else { return nil }
+        return layout.index(ofName: item.assumingMemoryBound(to: UInt8.self), count: item.distance(to: UnsafeRawPointer(equals)))
     }
 
+    /// Copies the current entry's times (`times` when known already) and wanted fields
+    /// into `entry`, which was reset.
     private static func fill(
-        _ entry: inout JournalEntry, layout: JournalFieldLayout, from journal: OpaquePointer, source: JournalSource
+        _ entry: inout JournalEntry, times: (realtime: UInt64, monotonic: UInt64)?, layout: JournalFieldLayout,
+        from journal: OpaquePointer, source: JournalSource
     ) throws(JournalError) {
-        entry.reset(layout: layout)
-        var realtime: UInt64 = 0
-        try JournalError.check(sd_journal_get_realtime_usec(journal, &realtime), "reading an entry's time in \(source)")
-        var monotonic: UInt64 = 0
-        // Without a boot id to fill, libsystemd refuses entries of other boots.
-        var bootID = sd_id128_t()
-        if sd_journal_get_monotonic_usec(journal, &monotonic, &bootID) < 0 { monotonic = 0 }
-        entry.realtimeMicroseconds = realtime
-        entry.monotonicMicroseconds = monotonic
+        if let times {
+            entry.realtimeMicroseconds = times.realtime
+            entry.monotonicMicroseconds = times.monotonic
+        } else {
+            var realtime: UInt64 = 0
+            try JournalError.check(sd_journal_get_realtime_usec(journal, &realtime), "reading an entry's time in \(source)")
+            var monotonic: UInt64 = 0
+            // Without a boot id to fill, libsystemd refuses entries of other boots.
+            var bootID = sd_id128_t()
+            if sd_journal_get_monotonic_usec(journal, &monotonic, &bootID) < 0 { monotonic = 0 }
+            entry.realtimeMicroseconds = realtime
+            entry.monotonicMicroseconds = monotonic
+        }
 
         // One pass over the entry's items: sd_journal_get_data per wanted field walks the
         // items again for each field and measured four times slower.
@@ -283,6 +336,15 @@ public final class JournalReader {
     /// Fetches the cursor before processing file changes, which can lose the journal's place.
     func keepLastEntryCursor() {
         if hasLastEntry, lastEntryCursor == nil { lastEntryCursor = try? currentCursor() }
+    }
+
+    /// Stores the current entry's cursor in `target` as bytes.
+    private func appendCursor(to target: inout JournalEntry) throws(JournalError) {
+        var text: UnsafeMutablePointer<CChar>?
+        try JournalError.check(sd_journal_get_cursor(journal, &text), "getting the cursor of the current entry in \(source)")
+        guard let text else { throw JournalError.failed(action: "getting the cursor of the current entry in \(source)", errno: EINVAL) }
+        defer { free(text) }
+        target.setCursor(UnsafeRawBufferPointer(start: text, count: strlen(text)))
     }
 
     private func currentCursor() throws(JournalError) -> String {

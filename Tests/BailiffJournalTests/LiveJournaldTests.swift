@@ -66,24 +66,10 @@ struct LiveJournaldTests {
         let readerGaveUp = Atomic<Bool>(false)
         let failures = Mutex<[String]>([])
         let writer = BackgroundThread {
-            do {
-                for round in 0..<rounds {
-                    try journald.log(expected[(round * batch)..<((round + 1) * batch)].map { $0 }, identifier: Self.identifier)
-                    try journald.rotate()
-                    // Vacuum only what the reader has read: deleting unread files loses entries by design.
-                    let deadline = monotonicNow() + 20
-                    while roundsRead.load(ordering: .acquiring) <= round {
-                        if readerGaveUp.load(ordering: .relaxed) { return }
-                        if monotonicNow() > deadline {
-                            failures.withLock { $0.append("the reader did not get round \(round) within 20s") }
-                            return
-                        }
-                        usleep(5_000)
-                    }
-                    try journald.vacuum(files: 1)
-                }
-            } catch {
-                failures.withLock { $0.append("\(error)") }
+            if let failure = journald.logInRotatedRounds(
+                expected, rounds: rounds, identifier: Self.identifier,
+                hasRead: { roundsRead.load(ordering: .acquiring) > $0 }, gaveUp: { readerGaveUp.load(ordering: .relaxed) }) {
+                failures.withLock { $0.append(failure) }
             }
         }
         defer {
@@ -181,10 +167,4 @@ struct LiveJournaldTests {
         }
         #expect(resumed == whileDown)
     }
-}
-
-func monotonicNow() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

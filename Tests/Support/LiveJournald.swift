@@ -129,6 +129,32 @@ public final class LiveJournald: Sendable {
         try Subprocess.run(["nsenter", "-t", "\(pid)", "-m", "journalctl", "--vacuum-files=\(files)"])
     }
 
+    /// Logs `lines` in `rounds` equal parts. After each part the journal is rotated, and once
+    /// `hasRead(round)` says the reader has that part, vacuumed to one file: deleting files the
+    /// reader has not read would lose entries by design. Returns why it stopped early, or nil;
+    /// it stops quietly when `gaveUp()` says the reader has stopped.
+    public func logInRotatedRounds(
+        _ lines: [String], rounds: Int, identifier: String, hasRead: (Int) -> Bool, gaveUp: () -> Bool = { false }
+    ) -> String? {
+        let perRound = lines.count / rounds
+        do {
+            for round in 0..<rounds {
+                try log(Array(lines[(round * perRound)..<((round + 1) * perRound)]), identifier: identifier)
+                try rotate()
+                let deadline = monotonicNow() + 20
+                while !hasRead(round) {
+                    if gaveUp() { return nil }
+                    if monotonicNow() > deadline { return "the reader did not get round \(round) within 20s" }
+                    usleep(5_000)
+                }
+                try vacuum(files: 1)
+            }
+        } catch {
+            return "\(error)"
+        }
+        return nil
+    }
+
     /// `arguments` run in this journald's mount namespace, where the system journal is this journald's.
     public func inNamespace(_ arguments: [String]) -> [String] {
         ["nsenter", "-t", "\(pid)", "-m", "--"] + arguments
@@ -270,4 +296,11 @@ public struct JournalRecord: Sendable {
 
     public var cursor: String { self["__CURSOR"] ?? "" }
     public var message: String { self["MESSAGE"] ?? "" }
+}
+
+/// Seconds on the monotonic clock, for deadlines in tests.
+public func monotonicNow() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

@@ -1,0 +1,102 @@
+import Glibc
+
+/// Entries read ahead by a `JournalReadAhead`, in journal order, each with its cursor.
+///
+/// The reading thread only copies what libsystemd hands it (every `FIELD=value` item and
+/// the cursor, back to back); picking out the fields bailiff needs happens when an entry
+/// is looked at (`entry(at:into:)`), on the consumer's thread, so the two threads share the
+/// work. A batch goes from the reading thread to its consumer and back for reuse, so its
+/// buffers are allocated once.
+public struct JournalBatch: Sendable {
+    /// The fields entries are shown with.
+    public internal(set) var layout: JournalFieldLayout
+    /// Every entry's items and cursor, back to back.
+    var bytes: [UInt8] = []
+    /// Each item's place in `bytes`.
+    var items: [JournalEntry.Span] = []
+    /// Per entry, its first item in `items`, and one more: where the next entry's items start.
+    var firstItems: [Int32] = [0]
+    /// Per entry, its cursor's place in `bytes`.
+    var cursors: [JournalEntry.Span] = []
+    /// Entries a batch holds at most.
+    let capacity: Int
+
+    /// Past this many bytes a batch takes no further entry, whatever their size.
+    static let byteLimit = 1 << 20
+
+    init(capacity: Int, layout: JournalFieldLayout) {
+        self.capacity = capacity
+        self.layout = layout
+    }
+
+    public var count: Int { cursors.count }
+
+    public var isEmpty: Bool { cursors.isEmpty }
+
+    /// Whether the reader should stop filling it.
+    var isFull: Bool { cursors.count >= capacity || bytes.count >= Self.byteLimit }
+
+    // MARK: - Filling (reading thread)
+
+    /// Empties the batch, keeping its buffers.
+    mutating func removeAll(layout newLayout: JournalFieldLayout) {
+        layout = newLayout
+        bytes.removeAll(keepingCapacity: true)
+        items.removeAll(keepingCapacity: true)
+        firstItems.removeAll(keepingCapacity: true)
+        firstItems.append(0)
+        cursors.removeAll(keepingCapacity: true)
+    }
+
+    mutating func appendItem(_ item: UnsafeRawBufferPointer) {
+        items.append(JournalEntry.Span(start: Int32(bytes.count), count: Int32(item.count)))
+        bytes.append(contentsOf: item)
+    }
+
+    /// Ends the entry whose items were appended last.
+    mutating func endEntry(cursor: UnsafeRawBufferPointer) {
+        cursors.append(JournalEntry.Span(start: Int32(bytes.count), count: Int32(cursor.count)))
+        bytes.append(contentsOf: cursor)
+        firstItems.append(Int32(items.count))
+    }
+
+    /// Forgets the items appended since the last entry ended.
+    mutating func dropCurrentEntry() {
+        let first = Int(firstItems[firstItems.count - 1])
+        if first < items.count {
+            bytes.removeSubrange(Int(items[first].start)...)
+            items.removeSubrange(first...)
+        }
+    }
+
+    /// The layout indices of the fields among the items appended since the last entry ended.
+    func fieldsOfCurrentEntry(layout: JournalFieldLayout) -> Set<Int> {
+        var fields = Set<Int>()
+        bytes.withUnsafeBytes { raw in
+            for item in items[Int(firstItems[firstItems.count - 1])...] {
+                if let index = JournalReader.fieldIndex(of: raw.baseAddress! + Int(item.start), length: Int(item.count), layout: layout) {
+                    fields.insert(index)
+                }
+            }
+        }
+        return fields
+    }
+
+    // MARK: - Looking at entries (consumer)
+
+    /// Makes `entry` show the entry at `index` (`0..<count`). Its values stay in this batch's
+    /// buffer, shared, not copied; let go of `entry` (or show it another batch's entry)
+    /// before recycling the batch, or the reader has to allocate a new buffer.
+    public func entry(at index: Int, into entry: inout JournalEntry) {
+        precondition(index < count, "batch entry \(index) of \(count)")
+        entry.show(
+            bytes, items: items[Int(firstItems[index])..<Int(firstItems[index + 1])], cursor: cursors[index], layout: layout)
+    }
+
+    /// The entry at `index`, as a value of its own (for callers that keep entries).
+    public subscript(index: Int) -> JournalEntry {
+        var shown = JournalEntry(layout: layout)
+        entry(at: index, into: &shown)
+        return shown
+    }
+}
