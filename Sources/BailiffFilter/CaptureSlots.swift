@@ -44,7 +44,9 @@ final class GroupMap {
         var layout: [Int] = []
         for (groups, alternates) in maps {
             let start = flat.count / 2
-            for (name, number) in groups where !name.hasPrefix("skiplines") {
+            // A group past the match data's pairs never reads as taking part: leave it out,
+            // so reading a group needs no range check.
+            for (name, number) in groups where !name.hasPrefix("skiplines") && number >= 0 && number < Int(MatchScratch.maxPairs) {
                 flat += [Int32(slots.slot(for: name)), Int32(number)]
             }
             let groupCount = flat.count / 2 - start
@@ -73,11 +75,12 @@ final class GroupMap {
         let start = layout[3 * index], groupCount = layout[3 * index + 1], alternateCount = layout[3 * index + 2]
         for pair in start..<(start + groupCount) {
             let slot = Int(pairs[2 * pair])
-            guard let range = scratch.range(ofGroup: Int(pairs[2 * pair + 1])) else { continue }
+            guard let range = scratch.range(ofPairedGroup: Int(pairs[2 * pair + 1])) else { continue }
             if CaptureSlots.flagSlots.contains(slot), range.isEmpty {
                 ranges.unset(slot)
             } else {
-                ranges.set(slot, (range.lowerBound + offset)..<(range.upperBound + offset))
+                // Both bounds lie in the line buffer, so they neither overflow nor cross.
+                ranges.set(slot, Range(uncheckedBounds: (range.lowerBound &+ offset, range.upperBound &+ offset)))
             }
         }
         for pair in (start + groupCount)..<(start + groupCount + alternateCount) {

@@ -168,8 +168,10 @@ struct CaptureValues: @unchecked Sendable {
     mutating func store(_ ranges: CaptureRanges, of line: UnsafeRawBufferPointer) {
         let storage = unique()
         let marker: UInt8 = 0x31
-        for slot in 0..<min(storage.slotCount, ranges.count) where slot != CaptureSlots.mlfid && slot != CaptureSlots.content {
-            guard let range = ranges.range(slot) else { continue }
+        let slotCount = storage.slotCount
+        // Only the slots the line set can hold a range; they come in increasing order.
+        ranges.forEachTouchedSlot { slot in
+            guard slot < slotCount, slot != CaptureSlots.mlfid, slot != CaptureSlots.content, let range = ranges.range(slot) else { return }
             let (start, end) = CaptureSlots.flagSlots.contains(slot)
                 ? withUnsafeBytes(of: marker) { storage.append($0) }
                 : storage.append(UnsafeRawBufferPointer(rebasing: line[range]))

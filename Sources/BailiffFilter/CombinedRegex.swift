@@ -191,9 +191,8 @@ final class FailregexDispatch {
     private let candidates: [[Int]]
     /// Each set's route over all its candidates, once built.
     private let routes: UnsafeMutablePointer<Route>
-    /// Literal starts: regex `i`'s is `prefixBytes[prefixStarts[i]..<prefixStarts[i + 1]]`.
+    /// Literal starts, one after another.
     private let prefixBytes: UnsafeMutablePointer<UInt8>
-    private let prefixStarts: UnsafeMutablePointer<Int>
     /// Sets whose candidates' literal starts can tell them apart: their candidates (flat,
     /// from `setStarts`), and routes by which candidates a line's start allows.
     private let narrows: UnsafeMutablePointer<Bool>
@@ -203,12 +202,96 @@ final class FailregexDispatch {
     /// mask of those bytes, so most members are told apart by one compare.
     private let memberWords: UnsafeMutablePointer<UInt64>
     private let memberMasks: UnsafeMutablePointer<UInt64>
-    private static let narrowedPerSet = 16
+    /// Per member: where its literal start lies in `prefixBytes`, and its length (copied per
+    /// member, so the per-line loop reads them without going through the regex index).
+    private let memberPrefixStarts: UnsafeMutablePointer<Int>
+    private let memberPrefixLengths: UnsafeMutablePointer<Int>
+    fileprivate static let narrowedPerSet = 16
     private let narrowedMasks: UnsafeMutablePointer<UInt64>
     private let narrowedRoutes: UnsafeMutablePointer<Route>
     private let narrowedCounts: UnsafeMutablePointer<Int>
     private var built: [CombinedRegex] = []
     private(set) var sequences: [[Int]] = []
+    /// The tables above that pick a line's route, for the per-line path (see `Lookup`).
+    let lookup: UnsafeMutablePointer<Lookup>
+
+    /// The route tables as one plain value, reached through a pointer: finding a line's
+    /// route calls nothing on the dispatch and counts no references. Routes not built yet
+    /// come back unbuilt, for the dispatch's `route(for:)` to build. The dispatch owns it.
+    struct Lookup {
+        fileprivate let setOfByte: UnsafeMutablePointer<Int32>
+        fileprivate let routes: UnsafeMutablePointer<Route>
+        fileprivate let prefixBytes: UnsafeMutablePointer<UInt8>
+        fileprivate let narrows: UnsafeMutablePointer<Bool>
+        fileprivate let setStarts: UnsafeMutablePointer<Int>
+        fileprivate let memberWords: UnsafeMutablePointer<UInt64>
+        fileprivate let memberMasks: UnsafeMutablePointer<UInt64>
+        fileprivate let memberPrefixStarts: UnsafeMutablePointer<Int>
+        fileprivate let memberPrefixLengths: UnsafeMutablePointer<Int>
+        fileprivate let narrowedMasks: UnsafeMutablePointer<UInt64>
+        fileprivate let narrowedRoutes: UnsafeMutablePointer<Route>
+        fileprivate let narrowedCounts: UnsafeMutablePointer<Int>
+
+        /// The route for a subject (the content a failregex sees, with its final newline).
+        @inline(__always)
+        func route(for subject: UnsafeRawBufferPointer) -> Route {
+            let set = Int(setOfByte[Int(subject.first ?? 0x0A)])
+            return narrows[set] ? narrowedRoute(set, subject) : routes[set]
+        }
+
+        private func narrowedRoute(_ set: Int, _ subject: UnsafeRawBufferPointer) -> Route {
+            if let known = knownRoute(set, mask: narrowedMask(set, subject)) { return known }
+            // Too many different starts: the route over all candidates serves the rest.
+            return narrowedCounts[set] < FailregexDispatch.narrowedPerSet ? Route() : routes[set]
+        }
+
+        /// Which of the set's candidates the subject's start allows, as bits by position.
+        @inline(__always)
+        fileprivate func narrowedMask(_ set: Int, _ subject: UnsafeRawBufferPointer) -> UInt64 {
+            let first = setStarts[set], end = setStarts[set + 1]
+            var mask: UInt64 = 0
+            // The subject ends with a newline, so is never empty.
+            if subject.count >= 8 {
+                let subjectWord = subject.loadUnaligned(as: UInt64.self)
+                for position in first..<end {
+                    // The first eight bytes decide most members; the rest is compared only then.
+                    // A start of up to eight bytes fits the subject, which has eight.
+                    guard (subjectWord ^ memberWords[position]) & memberMasks[position] == 0 else { continue }
+                    let length = memberPrefixLengths[position]
+                    if length <= 8 || (length <= subject.count
+                        && FailregexDispatch.equal(prefixBytes + memberPrefixStarts[position] + 8, subject.baseAddress! + 8, length - 8)) {
+                        mask |= 1 << UInt64(position - first)
+                    }
+                }
+            } else {
+                for position in first..<end {
+                    let length = memberPrefixLengths[position]
+                    guard length <= subject.count else { continue }
+                    if FailregexDispatch.equal(prefixBytes + memberPrefixStarts[position], subject.baseAddress, length) {
+                        mask |= 1 << UInt64(position - first)
+                    }
+                }
+            }
+            return mask
+        }
+
+        /// The route built for a set's narrowed mask, if there is one.
+        @inline(__always)
+        fileprivate func knownRoute(_ set: Int, mask: UInt64) -> Route? {
+            let slots = set * FailregexDispatch.narrowedPerSet
+            for slot in slots..<(slots + narrowedCounts[set]) where narrowedMasks[slot] == mask {
+                // Move a hit one place forward: the masks lines meet most end up tried first.
+                guard slot > slots else { return narrowedRoutes[slot] }
+                let route = narrowedRoutes[slot]
+                narrowedMasks[slot] = narrowedMasks[slot - 1]
+                narrowedRoutes[slot] = narrowedRoutes[slot - 1]
+                narrowedMasks[slot - 1] = mask
+                narrowedRoutes[slot - 1] = route
+                return route
+            }
+            return nil
+        }
+    }
 
     init?(_ regexes: [FilterRegex], slots: CaptureSlots) {
         guard regexes.count > 1, regexes.allSatisfy({ $0.pattern.isAnchored }) else { return nil }
@@ -245,13 +328,12 @@ final class FailregexDispatch {
         let flatPrefixes = prefixes.flatMap { $0 }
         prefixBytes = .allocate(capacity: max(flatPrefixes.count, 1))
         prefixBytes.initialize(from: flatPrefixes, count: flatPrefixes.count)
-        prefixStarts = .allocate(capacity: regexes.count + 1)
+        var prefixStarts: [Int] = []
         var offset = 0
-        for (index, prefix) in prefixes.enumerated() {
-            prefixStarts[index] = offset
+        for prefix in prefixes {
+            prefixStarts.append(offset)
             offset += prefix.count
         }
-        prefixStarts[regexes.count] = offset
 
         narrows = .allocate(capacity: candidates.count)
         setStarts = .allocate(capacity: candidates.count + 1)
@@ -260,7 +342,11 @@ final class FailregexDispatch {
         setMembers.initialize(from: members, count: members.count)
         memberWords = .allocate(capacity: max(members.count, 1))
         memberMasks = .allocate(capacity: max(members.count, 1))
+        memberPrefixStarts = .allocate(capacity: max(members.count, 1))
+        memberPrefixLengths = .allocate(capacity: max(members.count, 1))
         for (position, member) in members.enumerated() {
+            memberPrefixStarts[position] = prefixStarts[Int(member)]
+            memberPrefixLengths[position] = prefixes[Int(member)].count
             let head = prefixes[Int(member)].prefix(8)
             var word: UInt64 = 0, mask: UInt64 = 0
             // Little-endian, as an unaligned load of the subject reads it.
@@ -286,25 +372,35 @@ final class FailregexDispatch {
         narrowedRoutes.initialize(repeating: Route(), count: narrowedSize)
         narrowedCounts = .allocate(capacity: candidates.count)
         narrowedCounts.initialize(repeating: 0, count: candidates.count)
+        lookup = .allocate(capacity: 1)
+        lookup.initialize(to: Lookup(
+            setOfByte: self.setOfByte, routes: routes, prefixBytes: prefixBytes, narrows: narrows, setStarts: setStarts,
+            memberWords: memberWords, memberMasks: memberMasks, memberPrefixStarts: memberPrefixStarts,
+            memberPrefixLengths: memberPrefixLengths, narrowedMasks: narrowedMasks, narrowedRoutes: narrowedRoutes,
+            narrowedCounts: narrowedCounts
+        ))
     }
 
     deinit {
         setOfByte.deallocate()
         routes.deallocate()
         prefixBytes.deallocate()
-        prefixStarts.deallocate()
         narrows.deallocate()
         setStarts.deallocate()
         setMembers.deallocate()
         memberWords.deallocate()
         memberMasks.deallocate()
+        memberPrefixStarts.deallocate()
+        memberPrefixLengths.deallocate()
         narrowedMasks.deallocate()
         narrowedRoutes.deallocate()
         narrowedCounts.deallocate()
+        lookup.deinitialize(count: 1)
+        lookup.deallocate()
     }
 
-    /// The route for a subject (the content a failregex sees, with its final newline).
-    @inline(__always)
+    /// The route for a subject (the content a failregex sees, with its final newline),
+    /// built if need be.
     func route(for subject: UnsafeRawBufferPointer) -> Route {
         let set = Int(setOfByte[Int(subject.first ?? 0x0A)])
         if narrows[set] { return narrowedRoute(set, subject) }
@@ -321,40 +417,24 @@ final class FailregexDispatch {
     }
 
     private func narrowedRoute(_ set: Int, _ subject: UnsafeRawBufferPointer) -> Route {
-        let first = setStarts[set], end = setStarts[set + 1]
-        var mask: UInt64 = 0
-        // The subject ends with a newline, so is never empty.
-        let subjectWord = subject.count >= 8 ? subject.loadUnaligned(as: UInt64.self) : nil
-        for position in first..<end {
-            let regex = Int(setMembers[position])
-            let start = prefixStarts[regex], length = prefixStarts[regex + 1] - start
-            guard length <= subject.count else { continue }
-            if let subjectWord {
-                // The first eight bytes decide most members; the rest is compared only then.
-                guard (subjectWord ^ memberWords[position]) & memberMasks[position] == 0 else { continue }
-                if length <= 8 || FailregexDispatch.equal(prefixBytes + start + 8, subject.baseAddress! + 8, length - 8) {
-                    mask |= 1 << UInt64(position - first)
-                }
-            } else if FailregexDispatch.equal(prefixBytes + start, subject.baseAddress, length) {
-                mask |= 1 << UInt64(position - first)
-            }
-        }
-        let slots = set * FailregexDispatch.narrowedPerSet
+        let mask = lookup.pointee.narrowedMask(set, subject)
+        if let known = lookup.pointee.knownRoute(set, mask: mask) { return known }
         let known = narrowedCounts[set]
-        for slot in slots..<(slots + known) where narrowedMasks[slot] == mask { return narrowedRoutes[slot] }
         // Too many different starts: the route over all candidates serves the rest.
         guard known < FailregexDispatch.narrowedPerSet else { return route(ofSet: set) }
+        let first = setStarts[set], end = setStarts[set + 1]
         let allowed = (first..<end).filter { mask & (1 << UInt64($0 - first)) != 0 }.map { Int(setMembers[$0]) }
         let route = build(allowed)
-        narrowedMasks[slots + known] = mask
-        narrowedRoutes[slots + known] = route
+        let slot = set * FailregexDispatch.narrowedPerSet + known
+        narrowedMasks[slot] = mask
+        narrowedRoutes[slot] = route
         narrowedCounts[set] = known + 1
         return route
     }
 
     /// Literal starts are short: comparing inline, a word at a time, beats calling memcmp.
     @inline(__always)
-    private static func equal(_ prefix: UnsafePointer<UInt8>, _ subject: UnsafeRawPointer?, _ length: Int) -> Bool {
+    fileprivate static func equal(_ prefix: UnsafePointer<UInt8>, _ subject: UnsafeRawPointer?, _ length: Int) -> Bool {
         guard length > 0, let subject else { return true }
         let prefix = UnsafeRawPointer(prefix)
         var index = 0

@@ -54,6 +54,7 @@ public final class FilterProcessor {
     private let headCode: MatchCode?
     private let headMap: Unmanaged<GroupMap>?
     private let dispatchRef: Unmanaged<FailregexDispatch>?
+    private let dispatchLookup: UnsafePointer<FailregexDispatch.Lookup>?
     private let failMapsRef: Unmanaged<GroupMap>
     let maxLines: Int
     let scratch = MatchScratch()
@@ -116,6 +117,7 @@ public final class FilterProcessor {
         headCode = prefHead?.code
         headMap = prefHead.map { Unmanaged.passUnretained($0.map) }
         dispatchRef = dispatch.map { Unmanaged.passUnretained($0) }
+        dispatchLookup = dispatch.map { UnsafePointer($0.lookup) }
         failMapsRef = Unmanaged.passUnretained(failMaps)
         var ignores: [FilterRegex] = []
         for regex in definition.ignoreregex { ignores.append(try FilterRegex(regex, multiline: multiline, useDNS: useDNS)) }
@@ -153,8 +155,7 @@ public final class FilterProcessor {
             bufferIsASCII = scan.ascii || (UTF8Repair.isASCII(head) && UTF8Repair.isASCII(tail))
         }
         if bufferIsASCII {
-            buffer.append(head)
-            buffer.append(tail)
+            buffer.append(head, tail)
         } else {
             UTF8Repair.append(head, to: buffer)
             UTF8Repair.append(tail, to: buffer)
@@ -315,8 +316,9 @@ public final class FilterProcessor {
     private func firstFailregex(in subject: Range<Int>) -> Int?? {
         let bytes = buffer.slice(subject)
         let offset = subject.lowerBound
-        guard let dispatchRef else { return firstFailregex(among: failregexes.indices, in: bytes, offset: offset) }
-        let route = dispatchRef._withUnsafeGuaranteedRef { $0.route(for: bytes) }
+        guard let dispatchRef, let dispatchLookup else { return firstFailregex(among: failregexes.indices, in: bytes, offset: offset) }
+        var route = dispatchLookup.pointee.route(for: bytes)
+        if route.kind == .unbuilt { route = dispatchRef._withUnsafeGuaranteedRef { $0.route(for: bytes) } }
         switch route.kind {
         case .none, .unbuilt:
             return .some(nil)

@@ -47,6 +47,19 @@ final class ByteBuffer {
         count += source.count
     }
 
+    /// Appends two pieces (a line around its date) with one capacity check.
+    func append(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        reserve(first.count + second.count)
+        if let start = first.baseAddress, !first.isEmpty {
+            memcpy(base + count, start, first.count)
+            count += first.count
+        }
+        if let start = second.baseAddress, !second.isEmpty {
+            memcpy(base + count, start, second.count)
+            count += second.count
+        }
+    }
+
     func append(_ source: [UInt8]) { source.withUnsafeBytes { append($0) } }
 
     /// Appends a range of this buffer to its own end.
@@ -69,21 +82,57 @@ final class ByteBuffer {
 final class CaptureRanges {
     let count: Int
     private let bounds: UnsafeMutablePointer<Int>
+    /// The slots set since the last `clear`, bit `i` for slot `i`: a line sets few of them,
+    /// so clearing and copying out visit only those. A slot whose bit is clear holds no range.
+    private var touched: UInt64 = 0
+    /// More slots than bits: every slot counts as touched.
+    private let untracked: Bool
 
     init(count: Int) {
         self.count = count
+        untracked = count > 64
         bounds = .allocate(capacity: max(2 * count, 2))
-        clear()
+        bounds.initialize(repeating: -1, count: max(2 * count, 2))
     }
 
     deinit { bounds.deallocate() }
 
-    func clear() { bounds.update(repeating: -1, count: 2 * count) }
+    func clear() {
+        if untracked {
+            bounds.update(repeating: -1, count: 2 * count)
+            return
+        }
+        var mask = touched
+        touched = 0
+        while mask != 0 {
+            let slot = mask.trailingZeroBitCount
+            bounds[2 * slot] = -1
+            bounds[2 * slot + 1] = -1
+            mask &= mask &- 1
+        }
+    }
+
+    /// Calls `body` with, in increasing order, every slot that may hold a range (some may
+    /// have been unset since: `body` still asks `range(_:)`).
+    @inline(__always)
+    func forEachTouchedSlot(_ body: (Int) -> Void) {
+        if untracked {
+            for slot in 0..<count { body(slot) }
+            return
+        }
+        var mask = touched
+        while mask != 0 {
+            body(mask.trailingZeroBitCount)
+            mask &= mask &- 1
+        }
+    }
 
     @inline(__always)
     func set(_ slot: Int, _ range: Range<Int>) {
         bounds[2 * slot] = range.lowerBound
         bounds[2 * slot + 1] = range.upperBound
+        // Past 64 slots the shift wraps, but then the mask is not consulted.
+        touched |= 1 &<< UInt64(truncatingIfNeeded: slot)
     }
 
     @inline(__always)

@@ -295,6 +295,15 @@ public final class MatchScratch {
         return start..<end
     }
 
+    /// `range(ofGroup:)` for a group number known to be below `maxPairs`.
+    @inline(__always)
+    func range(ofPairedGroup number: Int) -> Range<Int>? {
+        let start = ovector[2 * number]
+        let end = ovector[2 * number + 1]
+        if start == bailiff_pcre2_unset() || end < start { return nil }
+        return Range(uncheckedBounds: (start, end))
+    }
+
     public func string(ofGroup number: Int) -> String? {
         guard let range = range(ofGroup: number) else { return nil }
         return String(decoding: UnsafeRawBufferPointer(rebasing: subject[range]), as: UTF8.self)

@@ -43,6 +43,14 @@ public final class DateDetector {
             lastUsed = time
             self.distance = distance
         }
+
+        /// A search won at the line start: one write access, so the entries are checked for
+        /// uniqueness once per line rather than per field.
+        @inline(__always)
+        mutating func recordSearchWinAtStart(at time: Double) {
+            searchHits += 1
+            recordWin(distance: 0, at: time)
+        }
     }
 
     /// A template's match on the current line.
@@ -95,8 +103,16 @@ public final class DateDetector {
     private let defaults: DefaultDateTemplates
     private var regexSerial = 0
     private var sameStart = SameStartCache()
+    /// A zero byte for empty lines to point at, so every line takes the same single call.
+    private let emptyLine: UnsafeMutablePointer<UInt8> = {
+        let byte = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        byte.initialize(to: 0)
+        return byte
+    }()
     /// Seconds a template may stay unused before another may take its place regardless of weight.
     private let unusedTime = 300.0
+
+    deinit { emptyLine.deallocate() }
 
     /// - Parameters:
     ///   - datePattern: the filter's `datepattern` (several lines give several templates); nil
@@ -188,13 +204,12 @@ public final class DateDetector {
     public func match(_ line: UnsafeRawBufferPointer, scratch: MatchScratch) -> DateMatch? {
         let count = line.count
         guard count < Int(Int32.max) else { return nil }
-        guard count > 0, let start = line.baseAddress else {
-            let zero: UInt8 = 0
-            return withUnsafePointer(to: zero) { match(base: $0, count: 0, scratch: scratch) }
-        }
-        return match(base: start.assumingMemoryBound(to: UInt8.self), count: count, scratch: scratch)
+        let base = count > 0 ? line.baseAddress!.assumingMemoryBound(to: UInt8.self) : UnsafePointer(emptyLine)
+        return match(base: base, count: count, scratch: scratch)
     }
 
+    /// Inlined into its one caller: a call layer less per line.
+    @inline(__always)
     private func match(base: UnsafePointer<UInt8>, count: Int, scratch: MatchScratch) -> DateMatch? {
         var lastTemplateFailed = false
         let last = lastTemplateIndex
@@ -244,8 +259,7 @@ public final class DateDetector {
     /// Bookkeeping of a win by the anchored template of the previous line, found by hand.
     @inline(__always)
     private func recordFastWin(_ index: Int) {
-        entries[index].searchHits += 1
-        entries[index].recordWin(distance: 0, at: LocalTimeConverter.coarseWallClock())
+        entries[index].recordSearchWinAtStart(at: LocalTimeConverter.coarseWallClock())
         if firstUnused == index { firstUnused += 1 }
         lastStart.position = 0
     }
@@ -444,10 +458,13 @@ private struct SameStartCache {
 
     /// The date's range when the line starts as the remembered one did and `template` (the
     /// template the line is tried with first) is the one that matched it.
+    ///
+    /// Mutating only to read the stored bytes in place rather than from a copy.
     @inline(__always)
-    func match(_ base: UnsafePointer<UInt8>, count: Int, template: Int) -> Range<Int>? {
+    mutating func match(_ base: UnsafePointer<UInt8>, count: Int, template: Int) -> Range<Int>? {
         guard template == self.template, reach <= count else { return nil }
-        let same = withUnsafeBytes(of: bytes) { stored -> Bool in
+        let reach = self.reach
+        let same = withUnsafeBytes(of: &bytes) { stored -> Bool in
             // A date is a few words long: compare inline, a word at a time.
             let line = UnsafeRawPointer(base)
             var index = 0
@@ -456,6 +473,11 @@ private struct SameStartCache {
                     return false
                 }
                 index += 8
+            }
+            if index < reach && reach >= 8 {
+                // The last few bytes, as the word ending at `reach` (overlapping the last one).
+                let last = reach - 8
+                return stored.loadUnaligned(fromByteOffset: last, as: UInt64.self) == line.loadUnaligned(fromByteOffset: last, as: UInt64.self)
             }
             while index < reach {
                 if stored[index] != line.load(fromByteOffset: index, as: UInt8.self) { return false }
