@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "BailiffDaemonTests", dependencies: ["BailiffDaemon", "BailiffNetwork"]),
         .testTarget(name: "BailiffEngineTests", dependencies: ["BailiffEngine", "BailiffFilter", "BailiffConfig", "BailiffJournal", "BailiffNetwork", "BailiffTestSupport"]),
         .testTarget(name: "bailiffTests", dependencies: ["bailiff", "BailiffControl", "BailiffTestSupport"]),
-        .testTarget(name: "bailiffdTests", dependencies: ["bailiffd", "bailiff", "BailiffControl", "BailiffTestSupport"]),
+        .testTarget(name: "bailiffdTests", dependencies: ["bailiffd", "bailiff", "BailiffBans", "BailiffControl", "BailiffTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,8 @@ import GRDB
 extension BanStore {
     /// Records a ban. A target already banned in the jail is not banned twice: the ban is
     /// prolonged when the new one ends later, and left alone otherwise (see `BanAddition`).
-    /// A recorded ban whose time is up is replaced as a new ban.
+    /// A recorded ban whose time is up is replaced as a new ban. A new ban carries the audit
+    /// mark until `clearAuditMarks` (see `bansAwaitingAudit`); a prolonged one keeps its own.
     @discardableResult
     public func add(_ ban: Ban, cause: BanCause = BanCause()) throws(BanStoreError) -> BanAddition {
         try write("record the ban of \(ban.target) in jail \(ban.jail)") { db in
@@ -107,13 +108,13 @@ extension BanStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO active_bans (jail, target, banned_at, duration, expires_at, ban_number, failures, source,
-                    trigger_cursor, failure_cursors, matched_lines, history_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    trigger_cursor, failure_cursors, matched_lines, history_id, failure_id, audit_pending)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                 """
         ).execute(arguments: [
             ban.jail, ban.target, ban.bannedAt, ban.duration.seconds, ban.expiresAt, ban.banNumber, ban.failures,
             ban.source.rawValue, cause.triggerCursor, TextListCoding.encode(cause.failureCursors),
-            TextListCoding.encode(cause.matchedLines), db.lastInsertedRowID,
+            TextListCoding.encode(cause.matchedLines), db.lastInsertedRowID, cause.failureID,
         ])
         return .added(ban)
     }
@@ -122,13 +123,13 @@ extension BanStore {
         try db.cachedStatement(
             sql: """
                 UPDATE active_bans SET banned_at = ?, duration = ?, expires_at = ?, failures = ?, source = ?,
-                    trigger_cursor = ?, failure_cursors = ?, matched_lines = ?
+                    trigger_cursor = ?, failure_cursors = ?, matched_lines = ?, failure_id = ?
                 WHERE jail = ? AND target = ?
                 """
         ).execute(arguments: [
             current.bannedAt, current.duration.seconds, current.expiresAt, current.failures, current.source.rawValue,
             cause.triggerCursor, TextListCoding.encode(cause.failureCursors), TextListCoding.encode(cause.matchedLines),
-            current.jail, current.target,
+            cause.failureID, current.jail, current.target,
         ])
         // The history keeps the period's start and stretches its end, so purging by age and
         // counting since a time see one ban lasting until the new expiry.

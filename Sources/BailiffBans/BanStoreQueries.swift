@@ -71,12 +71,8 @@ extension BanStore {
     public func cause(ofBan target: String, inJail jail: String) throws(BanStoreError) -> BanCause? {
         try read("read the cause of the ban of \(target) in jail \(jail)") { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT trigger_cursor, failure_cursors, matched_lines FROM active_bans WHERE jail = ? AND target = ?",
-                arguments: [jail, target])
-            return row.map { row in
-                BanCause(
-                    triggerCursor: row[0], failureCursors: TextListCoding.decode(row[1]), matchedLines: TextListCoding.decode(row[2]))
-            }
+                db, sql: "SELECT \(BanRows.causeColumns) FROM active_bans WHERE jail = ? AND target = ?", arguments: [jail, target])
+            return row.map { BanRows.cause(from: $0) }
         }
     }
 

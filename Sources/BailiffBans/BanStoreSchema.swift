@@ -40,6 +40,14 @@ enum BanStoreSchema {
                 CREATE INDEX active_bans_by_history ON active_bans(history_id);
                 """)
         }
+        migrator.registerMigration("2: failure ids and audit marks of active bans") { db in
+            // audit_pending is set with a new ban and cleared once its audit entry is sent,
+            // so a start after a crash in between knows which entries to look for.
+            try db.execute(sql: """
+                ALTER TABLE active_bans ADD COLUMN failure_id TEXT;
+                ALTER TABLE active_bans ADD COLUMN audit_pending INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }()
 }

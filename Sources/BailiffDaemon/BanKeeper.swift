@@ -5,8 +5,8 @@ import BailiffEngine
 import BailiffNetwork
 import Glibc
 
-/// Turns ban decisions into bans: stored durably first, then audited, then sent to the
-/// jail's actions. Restores unexpired bans at start, lifts bans when they expire or on
+/// Turns ban decisions into bans: stored durably first (marked as not yet audited), then
+/// audited, then sent to the jail's actions. Restores unexpired bans at start, lifts bans when they expire or on
 /// request, and reconciles the firewall with the store.
 ///
 /// Lives on the event loop's thread. The store is the source of truth: a ban is in it
@@ -100,7 +100,7 @@ final class BanKeeper {
     /// restore reaches the kernel first.
     func auditRestored(_ bans: [Ban]) {
         for ban in bans {
-            audit.record(AuditEntry(.restore, "[\(ban.jail)] Restore Ban \(ban.target)", fields: fields(of: ban)))
+            audit.record(AuditEntry(.restore, "[\(ban.jail)] Restore Ban \(ban.target)", fields: AuditEntry.banFields(of: ban)))
         }
     }
 
@@ -205,8 +205,8 @@ final class BanKeeper {
                 log("[\(jail.name)] \(target) reached maxretry at \(decision.decision.lastTime), but a ban from then would already have ended")
                 continue
             }
-            let cause = BanCause(triggerCursor: decision.triggerCursor, failureCursors: decision.cursors)
-            additions.append(Addition(ban: ban, cause: cause, failureID: decision.decision.id))
+            let cause = BanCause(failureID: decision.decision.id, triggerCursor: decision.triggerCursor, failureCursors: decision.cursors)
+            additions.append(Addition(ban: ban, cause: cause))
         }
         return record(additions, now: now)
     }
@@ -219,7 +219,7 @@ final class BanKeeper {
         for address in addresses {
             guard let target = jail.targetPolicy.target(forFailureID: address) else { throw .invalidAddress(address) }
             if let ban = makeBan(jail, target: target.description, failures: 0, at: now, source: .manual) {
-                additions.append(Addition(ban: ban, cause: BanCause(), failureID: address))
+                additions.append(Addition(ban: ban, cause: BanCause(failureID: address)))
             }
         }
         return record(additions, now: now)
@@ -240,7 +240,6 @@ final class BanKeeper {
     private struct Addition {
         var ban: Ban
         var cause: BanCause
-        var failureID: String
     }
 
     private func record(_ additions: [Addition], now: Double) -> [Ban] {
@@ -253,6 +252,7 @@ final class BanKeeper {
             return []
         }
         var applied: [Ban] = []
+        var audited: [Ban] = []
         var tickets: [String: [BanTicket]] = [:]
         for (index, result) in results.enumerated() {
             let ban: Ban
@@ -268,14 +268,15 @@ final class BanKeeper {
             case .alreadyCovered:
                 continue
             }
-            var auditFields = fields(of: ban)
-            auditFields.append(("BAILIFF_FID", additions[index].failureID))
-            let cause = additions[index].cause
-            if let trigger = cause.triggerCursor { auditFields.append(("BAILIFF_TRIGGER_CURSOR", trigger)) }
-            for cursor in cause.failureCursors { auditFields.append(("BAILIFF_CAUSE_CURSOR", cursor)) }
-            audit.record(AuditEntry(.ban, "[\(ban.jail)] Ban \(ban.target)", fields: auditFields))
+            // A ban whose entry journald did not take keeps its mark: the next start writes it.
+            if audit.record(.ban(ban, cause: additions[index].cause)) >= 0 { audited.append(ban) }
             if let ticket = ticket(for: ban, now: now) { tickets[ban.jail, default: []].append(ticket) }
             applied.append(ban)
+        }
+        do throws(BanStoreError) {
+            try store.clearAuditMarks(audited)
+        } catch {
+            log("cannot note that \(audited.count) bans are audited (the next start checks the journal for them): \(error)")
         }
         submit(tickets) { .ban($0) }
         return applied
@@ -328,7 +329,7 @@ final class BanKeeper {
         var tickets: [String: [BanTicket]] = [:]
         for ban in bans {
             let verb = event == .expiry ? "Unban (expired)" : "Unban"
-            audit.record(AuditEntry(event, "[\(ban.jail)] \(verb) \(ban.target)", fields: fields(of: ban)))
+            audit.record(AuditEntry(event, "[\(ban.jail)] \(verb) \(ban.target)", fields: AuditEntry.banFields(of: ban)))
             if let ticket = ticket(for: ban, now: now, forUnban: true) { tickets[ban.jail, default: []].append(ticket) }
         }
         submit(tickets) { .unban($0) }
@@ -369,14 +370,6 @@ final class BanKeeper {
             seconds = max(1, left)
         }
         return BanTicket(target: target, bantime: seconds, failures: ban.failures, time: ban.bannedAt, banCount: ban.banNumber)
-    }
-
-    private func fields(of ban: Ban) -> [(name: String, value: String)] {
-        [
-            ("BAILIFF_JAIL", ban.jail), ("BAILIFF_IP", ban.target), ("BAILIFF_FAILURES", String(ban.failures)),
-            ("BAILIFF_BANTIME", ban.duration.seconds.map { String(Int($0)) } ?? "-1"), ("BAILIFF_BANCOUNT", String(ban.banNumber)),
-            ("BAILIFF_SOURCE", ban.source.rawValue),
-        ]
     }
 }
 

@@ -124,7 +124,6 @@ public final class Daemon {
         } else if !restoredToAudit.isEmpty {
             log("restoring \(restoredToAudit.count) bans")
         }
-        scheduleExpiry(keeper.expireDue())
 
         let start = try pipeline.start()
         for warning in pipeline.warnings { log("warning: \(warning)") }
@@ -147,7 +146,14 @@ public final class Daemon {
         purgeHistory()
         if !options.dryRun { loop.schedule(after: options.reconcileInterval) { [unowned self] in reconcile() } }
         loop.schedule(after: 0) { [unowned self] in sampleThroughput() }
-        audit.record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
+        let startSentAt = Self.wallClock()
+        let started = audit.record(AuditEntry(.start, "bailiffd started", fields: [("BAILIFF_JAILS", jails.map(\.name).joined(separator: " "))]))
+        // After the start entry, which it waits for in the journal; before any expiry lifts a
+        // ban whose entry a crash kept out, which would take its mark with it.
+        if !options.dryRun {
+            LostBanAudits(store: keeper.store, audit: audit, log: log).write(afterStartEntry: started, sentAt: startSentAt)
+        }
+        scheduleExpiry(keeper.expireDue())
         service.startWatchdog()
         if startingQueues.isEmpty {
             becomeReady()
