@@ -77,31 +77,30 @@ public struct EntryReferenceTable: Sendable {
         // Written as bytes: a decision names several entries, and string formatting costs more than the rest.
         var text: [UInt8] = []
         text.reserveCapacity(128)
-        func part(_ key: String, _ value: [UInt8]) {
-            if !text.isEmpty { text.append(UInt8(ascii: ";")) }
-            text.append(contentsOf: key.utf8)
-            text.append(UInt8(ascii: "="))
-            text.append(contentsOf: value)
-        }
-        part("s", ids[Int(reference.seqnumID)])
-        part("i", Self.hex(reference.seqnum))
-        part("b", ids[Int(reference.bootID)])
-        part("m", Self.hex(reference.monotonic))
-        part("t", Self.hex(reference.realtime))
-        part("x", Self.hex(reference.xorHash))
+        text.append(UInt8(ascii: "s"))
+        text.append(UInt8(ascii: "="))
+        text.append(contentsOf: ids[Int(reference.seqnumID)])
+        Self.appendPart(UInt8(ascii: "i"), hex: reference.seqnum, to: &text)
+        text.append(UInt8(ascii: ";"))
+        text.append(UInt8(ascii: "b"))
+        text.append(UInt8(ascii: "="))
+        text.append(contentsOf: ids[Int(reference.bootID)])
+        Self.appendPart(UInt8(ascii: "m"), hex: reference.monotonic, to: &text)
+        Self.appendPart(UInt8(ascii: "t"), hex: reference.realtime, to: &text)
+        Self.appendPart(UInt8(ascii: "x"), hex: reference.xorHash, to: &text)
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// Lower-case hexadecimal without leading zeros, as `%llx` prints.
-    private static func hex(_ value: UInt64) -> [UInt8] {
-        let digits = max(1, (UInt64.bitWidth - value.leadingZeroBitCount + 3) / 4)
-        var result = [UInt8](repeating: 0, count: digits)
-        var rest = value
-        for position in stride(from: digits - 1, through: 0, by: -1) {
-            let nibble = UInt8(rest & 0xF)
-            result[position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-            rest >>= 4
+    /// Appends `;KEY=` and `value` in lower-case hexadecimal without leading zeros, as `%llx` prints.
+    private static func appendPart(_ key: UInt8, hex value: UInt64, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: ";"))
+        text.append(key)
+        text.append(UInt8(ascii: "="))
+        var shift = max(4, UInt64.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4
+        while shift > 0 {
+            shift -= 4
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+            text.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
         }
-        return result
     }
 }

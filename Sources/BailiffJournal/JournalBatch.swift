@@ -50,13 +50,14 @@ public struct JournalBatch: Sendable {
 
     mutating func appendItem(_ item: UnsafeRawBufferPointer) {
         items.append(JournalEntry.Span(start: Int32(bytes.count), count: Int32(item.count)))
-        bytes.append(contentsOf: item)
+        // Typed, so the append takes the contiguous fast path.
+        bytes.append(contentsOf: item.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Ends the entry whose items were appended last.
     mutating func endEntry(cursor: UnsafeRawBufferPointer) {
         cursors.append(JournalEntry.Span(start: Int32(bytes.count), count: Int32(cursor.count)))
-        bytes.append(contentsOf: cursor)
+        bytes.append(contentsOf: cursor.assumingMemoryBound(to: UInt8.self))
         firstItems.append(Int32(items.count))
     }
 

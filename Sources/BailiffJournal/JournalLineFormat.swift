@@ -140,7 +140,7 @@ struct LineWriter {
             let runEnd = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start)
                 .map { bytes.baseAddress!.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
             let run = min(runEnd - start, remaining)
-            line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + run)]))
+            line.append(contentsOf: UnsafeBufferPointer(start: (bytes.baseAddress! + start).assumingMemoryBound(to: UInt8.self), count: run))
             remaining -= run
             start += run
             guard start == runEnd, runEnd < bytes.count else { continue }
