@@ -6,8 +6,8 @@ import BailiffNetwork
 import Glibc
 
 /// Turns ban decisions into bans: stored durably first (marked as not yet audited), then
-/// audited, then sent to the jail's actions. Restores unexpired bans at start, lifts bans when they expire or on
-/// request, and reconciles the firewall with the store.
+/// audited, then sent to the jail's actions. Restores unexpired bans at start, lifts bans
+/// when they expire or on request, and reconciles the firewall with the store.
 ///
 /// Lives on the event loop's thread. The store is the source of truth: a ban is in it
 /// before any firewall command runs, so a crash in between is repaired by the restore at
@@ -192,7 +192,7 @@ final class BanKeeper {
     @discardableResult
     func apply(_ decisions: [JailDecision]) -> [Ban] {
         let now = wallClock()
-        var additions: [Addition] = []
+        var additions: [(ban: Ban, cause: BanCause)] = []
         for decision in decisions {
             guard let jail = jails[decision.jail] else { continue }
             guard let target = jail.targetPolicy.target(forFailureID: decision.decision.id) else {
@@ -206,7 +206,7 @@ final class BanKeeper {
                 continue
             }
             let cause = BanCause(failureID: decision.decision.id, triggerCursor: decision.triggerCursor, failureCursors: decision.cursors)
-            additions.append(Addition(ban: ban, cause: cause))
+            additions.append((ban, cause))
         }
         return record(additions, now: now)
     }
@@ -215,11 +215,11 @@ final class BanKeeper {
     func ban(jail name: String, addresses: [String]) throws(ControlFailure) -> [Ban] {
         guard let jail = jails[name] else { throw .noSuchJail(name) }
         let now = wallClock()
-        var additions: [Addition] = []
+        var additions: [(ban: Ban, cause: BanCause)] = []
         for address in addresses {
             guard let target = jail.targetPolicy.target(forFailureID: address) else { throw .invalidAddress(address) }
             if let ban = makeBan(jail, target: target.description, failures: 0, at: now, source: .manual) {
-                additions.append(Addition(ban: ban, cause: BanCause(failureID: address)))
+                additions.append((ban, BanCause(failureID: address)))
             }
         }
         return record(additions, now: now)
@@ -236,17 +236,12 @@ final class BanKeeper {
         }
     }
 
-    /// A ban to record, with what caused it.
-    private struct Addition {
-        var ban: Ban
-        var cause: BanCause
-    }
-
-    private func record(_ additions: [Addition], now: Double) -> [Ban] {
+    /// Records bans with what caused them, audits the new ones and sends them to the actions.
+    private func record(_ additions: [(ban: Ban, cause: BanCause)], now: Double) -> [Ban] {
         guard !additions.isEmpty else { return [] }
         let results: [BanAddition]
         do throws(BanStoreError) {
-            results = try store.add(contentsOf: additions.map { ($0.ban, $0.cause) })
+            results = try store.add(contentsOf: additions)
         } catch {
             log("cannot record \(additions.count) bans: \(error)")
             return []
