@@ -10,8 +10,12 @@ import Glibc
 public struct JournalBatch: Sendable {
     /// The fields entries are shown with.
     public internal(set) var layout: JournalFieldLayout
-    /// Every entry's items and cursor, back to back.
+    /// Every entry's items and cursor, back to back, in its first `byteCount` bytes. The rest
+    /// is room already allocated: filling copies into it in place, which costs a fraction of
+    /// an array append per item (libsystemd hands over a dozen items per entry or more).
     var bytes: [UInt8] = []
+    /// Bytes of `bytes` in use.
+    private(set) var byteCount = 0
     /// Each item's place in `bytes`.
     var items: [JournalEntry.Span] = []
     /// Per entry, its first item in `items`, and one more: where the next entry's items start.
@@ -34,14 +38,14 @@ public struct JournalBatch: Sendable {
     public var isEmpty: Bool { cursors.isEmpty }
 
     /// Whether the reader should stop filling it.
-    var isFull: Bool { cursors.count >= capacity || bytes.count >= Self.byteLimit }
+    var isFull: Bool { cursors.count >= capacity || byteCount >= Self.byteLimit }
 
     // MARK: - Filling (reading thread)
 
     /// Empties the batch, keeping its buffers.
     mutating func removeAll(layout newLayout: JournalFieldLayout) {
         layout = newLayout
-        bytes.removeAll(keepingCapacity: true)
+        byteCount = 0
         items.removeAll(keepingCapacity: true)
         firstItems.removeAll(keepingCapacity: true)
         firstItems.append(0)
@@ -49,23 +53,37 @@ public struct JournalBatch: Sendable {
     }
 
     mutating func appendItem(_ item: UnsafeRawBufferPointer) {
-        items.append(JournalEntry.Span(start: Int32(bytes.count), count: Int32(item.count)))
-        // Typed, so the append takes the contiguous fast path.
-        bytes.append(contentsOf: item.assumingMemoryBound(to: UInt8.self))
+        items.append(JournalEntry.Span(start: Int32(byteCount), count: Int32(item.count)))
+        copy(item)
     }
 
     /// Ends the entry whose items were appended last.
     mutating func endEntry(cursor: UnsafeRawBufferPointer) {
-        cursors.append(JournalEntry.Span(start: Int32(bytes.count), count: Int32(cursor.count)))
-        bytes.append(contentsOf: cursor.assumingMemoryBound(to: UInt8.self))
+        cursors.append(JournalEntry.Span(start: Int32(byteCount), count: Int32(cursor.count)))
+        copy(cursor)
         firstItems.append(Int32(items.count))
+    }
+
+    private mutating func copy(_ source: UnsafeRawBufferPointer) {
+        let end = byteCount + source.count
+        if end > bytes.count {
+            // Doubled, so growing is rare, but never past what a full batch needs: the room
+            // is zeroed when it is added, so all of it is resident.
+            let room = end > Self.byteLimit ? end : min(max(end, 2 * bytes.count, 4096), Self.byteLimit)
+            bytes.append(contentsOf: repeatElement(0, count: room - bytes.count))
+        }
+        if let base = source.baseAddress, source.count > 0 {
+            let offset = byteCount
+            bytes.withUnsafeMutableBytes { room in _ = memcpy(room.baseAddress! + offset, base, source.count) }
+        }
+        byteCount = end
     }
 
     /// Forgets the items appended since the last entry ended.
     mutating func dropCurrentEntry() {
         let first = Int(firstItems[firstItems.count - 1])
         if first < items.count {
-            bytes.removeSubrange(Int(items[first].start)...)
+            byteCount = Int(items[first].start)
             items.removeSubrange(first...)
         }
     }
