@@ -52,9 +52,54 @@ public struct JournalBatch: Sendable {
         cursors.removeAll(keepingCapacity: true)
     }
 
-    mutating func appendItem(_ item: UnsafeRawBufferPointer) {
-        items.append(JournalEntry.Span(start: Int32(byteCount), count: Int32(item.count)))
-        copy(item)
+    /// Appends the `FIELD=value` items of the entry being read, as `nextItem` hands them
+    /// out (nil once there are no more), each cut to `JournalEntry.maximumItemLength`. An
+    /// entry past `JournalEntry.maximumRepeatStorage` bytes is a runaway: from there on only
+    /// the first value of each field of the layout is kept.
+    mutating func appendItems(_ nextItem: () -> UnsafeRawBufferPointer?) {
+        let entryStart = byteCount
+        var keptFields: Set<Int>?
+        var pending = nextItem()
+        while let item = pending {
+            guard let base = item.baseAddress else {
+                pending = nextItem()
+                continue
+            }
+            let length = min(item.count, JournalEntry.maximumItemLength)
+            if byteCount - entryStart > JournalEntry.maximumRepeatStorage {
+                if keptFields == nil { keptFields = fieldsOfCurrentEntry(layout: layout) }
+                if let index = JournalReader.fieldIndex(of: base, length: length, layout: layout), keptFields!.insert(index).inserted {
+                    items.append(JournalEntry.Span(start: Int32(byteCount), count: Int32(length)))
+                    copy(UnsafeRawBufferPointer(start: base, count: length))
+                }
+                pending = nextItem()
+                continue
+            }
+            if byteCount + length > bytes.count { makeRoom(upTo: byteCount + length) }
+            // The common case: items copied one after the other under one access to the
+            // buffer, until one does not fit or the entry becomes a runaway.
+            var used = byteCount
+            var spans: [JournalEntry.Span] = []
+            swap(&spans, &items)
+            pending = bytes.withUnsafeMutableBytes { room -> UnsafeRawBufferPointer? in
+                var current: UnsafeRawBufferPointer? = item
+                while let candidate = current {
+                    guard let source = candidate.baseAddress else {
+                        current = nextItem()
+                        continue
+                    }
+                    let length = min(candidate.count, JournalEntry.maximumItemLength)
+                    guard used + length <= room.count, used - entryStart <= JournalEntry.maximumRepeatStorage else { return candidate }
+                    memcpy(room.baseAddress! + used, source, length)
+                    spans.append(JournalEntry.Span(start: Int32(used), count: Int32(length)))
+                    used += length
+                    current = nextItem()
+                }
+                return nil
+            }
+            swap(&spans, &items)
+            byteCount = used
+        }
     }
 
     /// Ends the entry whose items were appended last.
@@ -64,14 +109,17 @@ public struct JournalBatch: Sendable {
         firstItems.append(Int32(items.count))
     }
 
+    /// Grows the room to hold at least `end` bytes.
+    private mutating func makeRoom(upTo end: Int) {
+        // Doubled, so growing is rare, but never past what a full batch needs: the room is
+        // zeroed when it is added, so all of it is resident.
+        let room = end > Self.byteLimit ? end : min(max(end, 2 * bytes.count, 4096), Self.byteLimit)
+        bytes.append(contentsOf: repeatElement(0, count: room - bytes.count))
+    }
+
     private mutating func copy(_ source: UnsafeRawBufferPointer) {
         let end = byteCount + source.count
-        if end > bytes.count {
-            // Doubled, so growing is rare, but never past what a full batch needs: the room
-            // is zeroed when it is added, so all of it is resident.
-            let room = end > Self.byteLimit ? end : min(max(end, 2 * bytes.count, 4096), Self.byteLimit)
-            bytes.append(contentsOf: repeatElement(0, count: room - bytes.count))
-        }
+        if end > bytes.count { makeRoom(upTo: end) }
         if let base = source.baseAddress, source.count > 0 {
             let offset = byteCount
             bytes.withUnsafeMutableBytes { room in _ = memcpy(room.baseAddress! + offset, base, source.count) }

@@ -224,19 +224,13 @@ public final class JournalReader {
     /// false at the end of the journal (for now).
     func next(into batch: inout JournalBatch) throws(JournalError) -> Bool {
         guard try step() else { return false }
-        let entryStart = batch.byteCount
-        var keptFields: Set<Int>?
+        let journal = self.journal
         sd_journal_restart_data(journal)
-        var data: UnsafeRawPointer?
-        var length = 0
-        while sd_journal_enumerate_available_data(journal, &data, &length) > 0 {
-            guard let data else { continue }
-            if batch.byteCount - entryStart > JournalEntry.maximumRepeatStorage {
-                // A runaway entry: from here on only the first value of each wanted field is kept.
-                if keptFields == nil { keptFields = batch.fieldsOfCurrentEntry(layout: matches.layout) }
-                guard let index = Self.fieldIndex(of: data, length: length, layout: matches.layout), keptFields!.insert(index).inserted else { continue }
-            }
-            batch.appendItem(UnsafeRawBufferPointer(start: data, count: min(length, JournalEntry.maximumItemLength)))
+        batch.appendItems {
+            var data: UnsafeRawPointer?
+            var length = 0
+            guard sd_journal_enumerate_available_data(journal, &data, &length) > 0 else { return nil }
+            return UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length)
         }
         var text: UnsafeMutablePointer<CChar>?
         let got = sd_journal_get_cursor(journal, &text)
