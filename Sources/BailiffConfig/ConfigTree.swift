@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A configuration directory in fail2ban's layout (`jail.conf`, `jail.d/`, `filter.d/`,
 /// `action.d/`). Reads a unit (`jail`, `filter.d/sshd`) with its overlays and
 /// `[INCLUDES]`, in fail2ban's order: `NAME.conf`, `NAME.d/*.conf`, `NAME.local`,
@@ -25,7 +19,7 @@ public struct ConfigTree: Sendable {
         candidates += ConfigTree.list(directory: base + ".d", suffix: ".conf")
         candidates.append(base + ".local")
         candidates += ConfigTree.list(directory: base + ".d", suffix: ".local")
-        let existing = candidates.filter { FileManager.default.fileExists(atPath: $0) }
+        let existing = candidates.filter { ConfigFiles.exists($0) }
         guard !existing.isEmpty else { return nil }
         var order: [String] = []
         for path in ConfigTree.withLocals(existing) {
@@ -41,7 +35,7 @@ public struct ConfigTree: Sendable {
     /// Whether a unit has any file.
     public func exists(_ unit: String) -> Bool {
         let base = unit.hasPrefix("/") ? unit : directory + "/" + unit
-        return FileManager.default.fileExists(atPath: base + ".conf") || FileManager.default.fileExists(atPath: base + ".local")
+        return ConfigFiles.exists(base + ".conf") || ConfigFiles.exists(base + ".local")
     }
 
     /// Names of the units in a folder, such as every filter in `filter.d`.
@@ -59,7 +53,7 @@ public struct ConfigTree: Sendable {
     }
 
     private func collectIncludes(_ path: String, seen: [String], into order: inout [String]) throws(ConfigError) {
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        guard ConfigFiles.exists(path) else { return }
         let file = try ConfigTree.parse(path)
         var before: [String] = []
         var after: [String] = []
@@ -91,14 +85,17 @@ public struct ConfigTree: Sendable {
             result.append(path)
             guard path.hasSuffix(".conf") else { continue }
             let local = String(path.dropLast(5)) + ".local"
-            if !paths.contains(local), FileManager.default.fileExists(atPath: local) { result.append(local) }
+            if !paths.contains(local), ConfigFiles.exists(local) { result.append(local) }
         }
         return result
     }
 
     static func parse(_ path: String) throws(ConfigError) -> IniFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError("cannot read the file", at: SourceLocation(file: path, line: 0))
+        let data: [UInt8]
+        switch ConfigFiles.contents(path) {
+        case .success(let content): data = content
+        case .failure(let failure):
+            throw ConfigError("cannot read the file: \(failure.reason)", at: SourceLocation(file: path, line: 0))
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigError("the file is not valid UTF-8", at: SourceLocation(file: path, line: 0))
@@ -107,7 +104,7 @@ public struct ConfigTree: Sendable {
     }
 
     static func list(directory: String, suffix: String) -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        guard let names = ConfigFiles.names(in: directory) else { return [] }
         return names.filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 }
     }
 }

@@ -140,6 +140,37 @@ struct TemporaryTree {
         #expect(error.location?.line == 2)
     }
 
+    @Test func anUnreadableFileIsAnErrorThatNamesItAndWhy() throws {
+        let tree = try TemporaryTree([
+            "jail.conf": "[j]\nenabled = true\nfilter = f\n",
+            "filter.d/f.conf": "[Definition]\nfailregex = ^x <HOST>$\n",
+        ])
+        defer { tree.remove() }
+        // A folder where a file is expected: it exists, yet reading it fails.
+        try FileManager.default.createDirectory(atPath: tree.directory + "/jail.local", withIntermediateDirectories: false)
+        let outcome = JailLoader(tree: tree.tree).load()
+        #expect(outcome.jails.isEmpty)
+        let error = try #require(outcome.errors.first)
+        #expect(error.location?.file == tree.directory + "/jail.local")
+        #expect(error.message == "cannot read the file: Is a directory")
+    }
+
+    @Test func unitsInAFolderAreListedOnceInOrderWithoutHiddenFiles() throws {
+        let tree = try TemporaryTree([
+            "filter.d/b.conf": "[Definition]\n",
+            "filter.d/a.conf": "[Definition]\n",
+            "filter.d/a.local": "[Definition]\n",
+            "filter.d/c.local": "[Definition]\n",
+            "filter.d/.hidden.conf": "[Definition]\n",
+            "filter.d/notes.txt": "",
+        ])
+        defer { tree.remove() }
+        #expect(tree.tree.units(in: "filter.d") == ["a", "b", "c"])
+        #expect(tree.tree.units(in: "missing.d") == [])
+        #expect(tree.tree.exists("filter.d/c"))
+        #expect(!tree.tree.exists("filter.d/notes"))
+    }
+
     @Test func fileBackendJailsAreWarnedAboutWithTheirLogpath() throws {
         let tree = try TemporaryTree([
             "jail.conf": "[DEFAULT]\nbackend = systemd\nfilter = f\n[journal]\nenabled = true\n"
