@@ -38,7 +38,7 @@ conformance: deps
 
 # The tests also read real journals: journald, journalctl and systemd-journal-remote.
 test: deps
-	@scripts/install-deps systemd systemd-journal-remote python3 sqlite3 iproute2 iptables ipset nftables
+	@scripts/install-deps systemd systemd-journal-remote python3 sqlite3 iproute2 iptables ipset nftables netcat-openbsd
 	$(MAKE) conformance
 	# One test process holds every suite; run them one after another, so suites that wait
 	# on journald, namespaces or daemons never starve the asynchronous ones of threads.
