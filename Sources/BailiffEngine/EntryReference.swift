@@ -59,7 +59,7 @@ public struct EntryReferenceTable: Sendable {
     /// The reference for an entry whose cursor was fetched (nil otherwise).
     public mutating func reference(for entry: JournalEntry) -> EntryReference? {
         entry.withCursorBytes { bytes in
-            guard let bytes, let parts = JournalCursor.parts(bytes) else { return nil }
+            guard let bytes, let parts = entry.cursorParts ?? JournalCursor.parts(bytes) else { return nil }
             return reference(for: parts, of: bytes)
         }
     }

@@ -34,6 +34,7 @@ public enum JournalCursor {
     /// The parts of a cursor of that exact shape and order; nil for anything else. One pass
     /// over the bytes: every entry's cursor is read this way.
     public static func parts(_ cursor: UnsafeRawBufferPointer) -> Parts? {
+        if let parts = standardParts(cursor) { return parts }
         var scanner = PartScanner(bytes: cursor)
         guard let seqnumID = scanner.id(UInt8(ascii: "s")), let seqnum = scanner.number(UInt8(ascii: "i")),
               let bootID = scanner.id(UInt8(ascii: "b")), let monotonic = scanner.number(UInt8(ascii: "m")),
@@ -41,6 +42,42 @@ public enum JournalCursor {
               scanner.atEnd
         else { return nil }
         return Parts(seqnumID: seqnumID, seqnum: seqnum, bootID: bootID, monotonic: monotonic, realtime: realtime, xorHash: xorHash)
+    }
+
+    /// The parts of a cursor as libsystemd writes it, both ids 32 digits long; nil for any
+    /// other cursor (which `parts` then reads the general way). The ids are stepped over by
+    /// their length, not scanned.
+    private static func standardParts(_ cursor: UnsafeRawBufferPointer) -> Parts? {
+        let count = cursor.count
+        // s=<32>;i=
+        guard count > 80, cursor[0] == UInt8(ascii: "s"), cursor[1] == UInt8(ascii: "="), cursor[34] == UInt8(ascii: ";"),
+              cursor[35] == UInt8(ascii: "i"), cursor[36] == UInt8(ascii: "="), isIDText(cursor, from: 2)
+        else { return nil }
+        var position = 37
+        // <n>;b=<32>;m=
+        guard let seqnum = hexNumber(cursor, at: &position), position + 37 < count, cursor[position] == UInt8(ascii: ";"),
+              cursor[position + 1] == UInt8(ascii: "b"), cursor[position + 2] == UInt8(ascii: "="),
+              cursor[position + 35] == UInt8(ascii: ";"), cursor[position + 36] == UInt8(ascii: "m"),
+              cursor[position + 37] == UInt8(ascii: "="), isIDText(cursor, from: position + 3)
+        else { return nil }
+        let bootID = (position + 3)..<(position + 35)
+        position += 38
+        guard let monotonic = hexNumber(cursor, at: &position), position + 2 < count, cursor[position] == UInt8(ascii: ";"),
+              cursor[position + 1] == UInt8(ascii: "t"), cursor[position + 2] == UInt8(ascii: "=")
+        else { return nil }
+        position += 3
+        guard let realtime = hexNumber(cursor, at: &position), position + 2 < count, cursor[position] == UInt8(ascii: ";"),
+              cursor[position + 1] == UInt8(ascii: "x"), cursor[position + 2] == UInt8(ascii: "=")
+        else { return nil }
+        position += 3
+        guard let xorHash = hexNumber(cursor, at: &position), position == count else { return nil }
+        return Parts(seqnumID: 2..<34, seqnum: seqnum, bootID: bootID, monotonic: monotonic, realtime: realtime, xorHash: xorHash)
+    }
+
+    /// Whether the 32 bytes from `start` hold no `;`, so they are one id as the general reading takes it.
+    @inline(__always)
+    private static func isIDText(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: ";")), 32) == nil
     }
 
     /// The entry times a cursor carries (`t=`, `m=`), in microseconds; nil for a cursor of

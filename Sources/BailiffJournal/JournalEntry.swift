@@ -31,6 +31,9 @@ public struct JournalEntry: Sendable {
     /// Where the entry's cursor is in `storage`, when it was asked for
     /// (`JournalReader.next(includingCursor:)`); kept as bytes so reading allocates nothing.
     var cursorSpan = Span.absent
+    /// The cursor's parts, when the entry was shown from a batch (which reads them for the
+    /// entry's times anyway), so whoever needs them does not read the cursor again.
+    public internal(set) var cursorParts: JournalCursor.Parts?
 
     /// An entry with these fields, as the reader would produce it (for callers that build
     /// entries themselves, such as replaying from another source).
@@ -131,6 +134,7 @@ public struct JournalEntry: Sendable {
         storage.removeAll(keepingCapacity: true)
         repeats.removeAll(keepingCapacity: true)
         cursorSpan = .absent
+        cursorParts = nil
     }
 
     /// Past this much stored data, further repeats of a field are dropped.
@@ -144,31 +148,37 @@ public struct JournalEntry: Sendable {
         if layout !== newLayout {
             layout = newLayout
             spans = Array(repeating: .absent, count: newLayout.count)
-        } else {
-            for index in spans.indices { spans[index] = .absent }
         }
         repeats.removeAll(keepingCapacity: true)
         // Shared with the batch: a reference, not a copy.
         storage = bytes
         cursorSpan = cursor
-        storage.withUnsafeBytes { raw in
-            for item in items {
-                let start = raw.baseAddress! + Int(item.start)
-                let searched = min(Int(item.count), JournalFieldName.maximumLength + 1)
-                guard let equals = memchr(start, 0x3D, searched) else { continue }
-                let nameLength = start.distance(to: UnsafeRawPointer(equals))
-                guard let index = newLayout.index(ofName: start.assumingMemoryBound(to: UInt8.self), count: nameLength) else { continue }
-                let value = Span(start: item.start + Int32(nameLength + 1), count: min(item.count - Int32(nameLength + 1), Int32(Self.maximumFieldLength)))
-                if spans[index].count >= 0 {
-                    repeats.append((index, value))
-                } else {
-                    spans[index] = value
+        var parts: JournalCursor.Parts?
+        // Under one access to each buffer: this runs for every item of every entry.
+        spans.withUnsafeMutableBufferPointer { fields in
+            for index in fields.indices { fields[index] = .absent }
+            storage.withUnsafeBytes { raw in
+                items.withUnsafeBufferPointer { items in
+                    for item in items {
+                        let start = raw.baseAddress! + Int(item.start)
+                        let searched = min(Int(item.count), JournalFieldName.maximumLength + 1)
+                        guard let equals = memchr(start, 0x3D, searched) else { continue }
+                        let nameLength = start.distance(to: UnsafeRawPointer(equals))
+                        guard let index = newLayout.index(ofName: start.assumingMemoryBound(to: UInt8.self), count: nameLength) else { continue }
+                        let value = Span(start: item.start + Int32(nameLength + 1), count: min(item.count - Int32(nameLength + 1), Int32(Self.maximumFieldLength)))
+                        if fields[index].count >= 0 {
+                            repeats.append((index, value))
+                        } else {
+                            fields[index] = value
+                        }
+                    }
                 }
+                parts = JournalCursor.parts(UnsafeRawBufferPointer(rebasing: raw[Int(cursor.start)..<Int(cursor.start + cursor.count)]))
             }
-            let times = JournalCursor.times(UnsafeRawBufferPointer(rebasing: raw[Int(cursor.start)..<Int(cursor.start + cursor.count)]))
-            realtimeMicroseconds = times?.realtime ?? 0
-            monotonicMicroseconds = times?.monotonic ?? 0
         }
+        cursorParts = parts
+        realtimeMicroseconds = parts?.realtime ?? 0
+        monotonicMicroseconds = parts?.monotonic ?? 0
         updateTime()
     }
 

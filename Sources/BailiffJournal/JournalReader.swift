@@ -31,7 +31,7 @@ public final class JournalReader {
     /// deleted underneath are closed even when the caller never runs out of entries to wait.
     static let processInterval = 4096
     /// Entries read between two releases of the journal files' mapped pages (see `MappedJournalPages`).
-    static let releaseInterval = 4096
+    static let releaseInterval = 6144
 
     /// Opens `source` and installs the union of `matches`.
     public init(source: JournalSource, matches: JournalMatchSet = JournalMatchSet()) throws(JournalError) {
@@ -224,14 +224,7 @@ public final class JournalReader {
     /// false at the end of the journal (for now).
     func next(into batch: inout JournalBatch) throws(JournalError) -> Bool {
         guard try step() else { return false }
-        let journal = self.journal
-        sd_journal_restart_data(journal)
-        batch.appendItems {
-            var data: UnsafeRawPointer?
-            var length = 0
-            guard sd_journal_enumerate_available_data(journal, &data, &length) > 0 else { return nil }
-            return UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length)
-        }
+        batch.appendItems(of: journal)
         var text: UnsafeMutablePointer<CChar>?
         let got = sd_journal_get_cursor(journal, &text)
         guard got >= 0, let text else {
