@@ -189,6 +189,9 @@ public final class JournalPipeline {
     /// Readable when entries read ahead are waiting to be processed (see `processAvailable`).
     public var wakeDescriptor: Int32 { journal.wakeDescriptor }
 
+    /// CPU seconds used so far by the thread reading the journal ahead (nil when unknown).
+    public var readingThreadCPUSeconds: Double? { journal.readingThreadCPUSeconds }
+
     // MARK: - Start
 
     /// Positions the reader: after the saved cursor (rebuilding the windows first), or at

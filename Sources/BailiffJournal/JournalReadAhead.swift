@@ -69,6 +69,16 @@ public final class JournalReadAhead {
     /// Readable when a batch is ready, the reader caught up with the journal, or reading failed.
     public var wakeDescriptor: Int32 { channel.readyEvent }
 
+    /// CPU time the reading thread has used so far, in seconds (nil when the system cannot
+    /// tell): with the consumer's own, it shows which of the two threads limits a long read.
+    public var readingThreadCPUSeconds: Double? {
+        guard threadStarted else { return nil }
+        var clock = clockid_t()
+        var time = timespec()
+        guard pthread_getcpuclockid(thread, &clock) == 0, clock_gettime(clock, &time) == 0 else { return nil }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
     // MARK: - Positioning
 
     /// Runs `body` with the reader on the reading thread, once read-ahead batches are dropped.

@@ -66,6 +66,7 @@ struct ReplayCommand: ParsableCommand {
             }
             _ = try pipeline.commit()
             printError("read \(read) entries (\(pipeline.entriesRead - read) replayed before the cursor), \(decisions) ban decisions; started \(start)")
+            printError("  cpu: reading thread \(Self.seconds(pipeline.readingThreadCPUSeconds)), filtering thread \(Self.seconds(Self.ownThreadCPUSeconds))")
             for jail in pipeline.jails {
                 let s = jail.statistics
                 printError("  [\(jail.name)] entries \(s.entries), matched \(s.matched), failures \(s.failures), ignored \(s.ignored), decisions \(s.decisions), in windows \(jail.windowSizes.ids) ids")
@@ -74,5 +75,19 @@ struct ReplayCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// CPU time this thread (the one filtering and counting) has used, in seconds.
+    private static var ownThreadCPUSeconds: Double? {
+        var time = timespec()
+        guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time) == 0 else { return nil }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    private static func seconds(_ value: Double?) -> String {
+        guard let value else { return "unknown" }
+        let milliseconds = Int((value * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) s"
     }
 }
