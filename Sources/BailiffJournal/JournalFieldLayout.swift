@@ -95,9 +95,9 @@ public final class JournalFieldLayout: @unchecked Sendable {
         let candidates = nameTable + NameTable.candidates
         while candidate < end {
             let slot = candidates + candidate * 8
-            let bytes = (nameTable + Int(slot.load(as: Int32.self))).assumingMemoryBound(to: UInt8.self)
+            let bytes = UnsafeRawPointer(nameTable + Int(slot.load(as: Int32.self)))
             var position = 0
-            while position < count, bytes[position] == name[position] { position += 1 }
+            while position < count, bytes.load(fromByteOffset: position, as: UInt8.self) == name[position] { position += 1 }
             if position == count { return Int((slot + 4).load(as: Int32.self)) }
             candidate += 1
         }
