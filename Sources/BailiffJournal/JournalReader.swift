@@ -31,7 +31,9 @@ public final class JournalReader {
     /// deleted underneath are closed even when the caller never runs out of entries to wait.
     static let processInterval = 4096
     /// Entries read between two releases of the journal files' mapped pages (see `MappedJournalPages`).
-    static let releaseInterval = 6144
+    /// Every 6,144 entries measured about 2% faster in the replay benchmark, but its peak memory
+    /// reached 49.5 MB of the 50 allowed; 4,096 stays near 47.
+    static let releaseInterval = 4096
 
     /// Opens `source` and installs the union of `matches`.
     public init(source: JournalSource, matches: JournalMatchSet = JournalMatchSet()) throws(JournalError) {
