@@ -108,9 +108,7 @@ public struct JournalBatch: Sendable {
             case .room:
                 let item = pending!
                 if byteCount + item.count > bytes.count { makeRoom(upTo: byteCount + item.count) }
-                if itemCount == items.count {
-                    items.append(contentsOf: repeatElement(JournalEntry.Span.absent, count: max(64, items.count)))
-                }
+                if itemCount == items.count { growItems() }
             case .runaway:
                 appendRunawayItems(of: journal, first: pending!)
                 return
@@ -139,7 +137,7 @@ public struct JournalBatch: Sendable {
 
     /// Appends one item (the slow path).
     private mutating func appendItem(_ item: UnsafeRawBufferPointer) {
-        if itemCount == items.count { items.append(contentsOf: repeatElement(JournalEntry.Span.absent, count: max(64, items.count))) }
+        if itemCount == items.count { growItems() }
         items[itemCount] = JournalEntry.Span(start: Int32(byteCount), count: Int32(item.count))
         itemCount += 1
         copy(item)
@@ -150,6 +148,11 @@ public struct JournalBatch: Sendable {
         cursors.append(JournalEntry.Span(start: Int32(byteCount), count: Int32(cursor.count)))
         copy(cursor)
         firstItems.append(Int32(itemCount))
+    }
+
+    /// Doubles the room for item spans (64 at first).
+    private mutating func growItems() {
+        items.append(contentsOf: repeatElement(JournalEntry.Span.absent, count: max(64, items.count)))
     }
 
     /// Grows the room to hold at least `end` bytes.
