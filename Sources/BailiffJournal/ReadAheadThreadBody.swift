@@ -19,8 +19,9 @@ final class ReadAheadThreadBody: Sendable {
         case command(@Sendable (JournalReader) -> Void)
         /// Fill the batch taken (made when none was spare); `look` is the last look request it answers.
         case read(look: UInt64)
-        /// Nothing to do until the consumer asks for something, or (when at the end) until the journal changes.
-        case wait(followingJournal: Bool)
+        /// Nothing to do until the consumer asks for something, or (when at the end) until the
+        /// journal changes; first wake the consumer when it waits for batches that are ready.
+        case wait(followingJournal: Bool, wakeConsumer: Bool)
     }
 
     func run() {
@@ -50,7 +51,8 @@ final class ReadAheadThreadBody: Sendable {
             case .read(let look):
                 if filling == nil { filling = JournalBatch(capacity: channel.batchSize, layout: reader.matches.layout) }
                 fill(&filling, look: look, from: reader)
-            case .wait(let followingJournal):
+            case .wait(let followingJournal, let wakeConsumer):
+                if wakeConsumer { channel.signalReady() }
                 wait(followingJournal: followingJournal, reader: reader)
             }
         }
@@ -67,7 +69,7 @@ final class ReadAheadThreadBody: Sendable {
             let wanted = !state.atEnd || state.looksRequested > state.looksDone
             guard wanted else {
                 state.readerWaiting = true
-                return .wait(followingJournal: true)
+                return .wait(followingJournal: true, wakeConsumer: false)
             }
             if !state.spare.isEmpty {
                 filling = state.spare.popLast()
@@ -78,7 +80,11 @@ final class ReadAheadThreadBody: Sendable {
                 return .read(look: state.looksRequested)
             }
             state.readerWaiting = true
-            return .wait(followingJournal: false)
+            // Every batch is taken: the consumer must not sleep on the ready ones, however few
+            // (`fill` wakes it only once half of them are).
+            let wakeConsumer = state.consumerIdle && !state.ready.isEmpty
+            if wakeConsumer { state.consumerIdle = false }
+            return .wait(followingJournal: false, wakeConsumer: wakeConsumer)
         }
     }
 
@@ -110,9 +116,12 @@ final class ReadAheadThreadBody: Sendable {
                 state.atEnd = false
             }
             if let failure { state.failure = failure }
-            // An idle consumer is woken once two batches wait (each wake-up costs both threads
-            // a system call), or at once when the reader stops at the end or on an error.
-            guard state.consumerIdle, state.ready.count >= 2 || reachedEnd || failure != nil else { return false }
+            // An idle consumer is woken once half the batches in flight wait (each wake-up costs
+            // both threads a system call, and the reader an interrupt of the other core), or at
+            // once when the reader stops at the end or on an error. Half, so the reader still
+            // has batches to fill while the consumer catches up.
+            guard state.consumerIdle, state.ready.count >= max(1, channel.depth / 2) || reachedEnd || failure != nil
+            else { return false }
             state.consumerIdle = false
             return true
         }

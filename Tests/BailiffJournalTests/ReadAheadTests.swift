@@ -55,6 +55,32 @@ import Testing
         }
     }
 
+    /// A consumer that keeps most batches while it asks for one more still gets it: the
+    /// reader wakes it when it has no batch left to fill, not only once half of them wait.
+    @Test func aConsumerHoldingMostBatchesIsStillWoken() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/sample.journal"
+            try JournalFixture.writeJournal(Self.entries, to: path)
+            let readAhead = try JournalReadAhead(source: .files([path]), batchSize: 2, depth: 8)
+            // A consumer left asleep would hang: the alarm ends the test process instead.
+            alarm(60)
+            defer { alarm(0) }
+            // Whether the consumer sleeps before the reader runs out of batches depends on
+            // timing, so the round is repeated.
+            for _ in 0..<20 {
+                try readAhead.seekHead()
+                var held: [JournalBatch] = []
+                // All eight batches taken and kept: asking for the last ones, the consumer
+                // holds most of them, so the reader runs out of batches to fill with fewer
+                // than half of them ready.
+                for _ in 0..<8 { held.append(try #require(try readAhead.nextBatch(waiting: true))) }
+                #expect(held.flatMap { batch in (0..<batch.count).map { batch[$0].messageText } } == (0..<16).map { "entry \($0)" })
+                for batch in held { readAhead.recycle(batch) }
+            }
+            #expect(try drain(readAhead).count == 24)
+        }
+    }
+
     @Test func seekingDropsWhatWasReadAhead() throws {
         try withTemporaryDirectory { directory in
             let path = "\(directory)/sample.journal"
