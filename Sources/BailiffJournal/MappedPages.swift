@@ -49,12 +49,16 @@ enum MappedPages {
         return released
     }
 
-    /// The path of this program's executable, as `/proc/self/maps` shows it.
+    /// The path of this program's executable, as `/proc/self/maps` shows it (without the
+    /// ` (deleted)` both add once a package upgrade replaced the file).
     static let programPath: [UInt8]? = {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { return nil }
-        return buffer[0..<length].map { UInt8(bitPattern: $0) }
+        var path = buffer[0..<length].map { UInt8(bitPattern: $0) }
+        let deleted = Array(" (deleted)".utf8)
+        if path.count > deleted.count, path.suffix(deleted.count).elementsEqual(deleted) { path.removeLast(deleted.count) }
+        return path
     }()
 
     /// The address range of one `/proc/self/maps` line when it maps a journal file.
