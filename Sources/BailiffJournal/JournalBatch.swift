@@ -62,8 +62,10 @@ public struct JournalBatch: Sendable {
     /// The reading thread's own share of every entry, so it stays small: items are copied
     /// one after the other into room the batch already holds (spans included), under one
     /// access to each buffer, with libsystemd called directly rather than through a closure.
-    mutating func appendItems(of journal: OpaquePointer) {
-        sd_journal_restart_data(journal)
+    /// - Parameter restarting: start the enumeration of the entry's data over first (not
+    ///   needed when stepping to the entry did, see `JournalReader.steppingRestartsData`).
+    mutating func appendItems(of journal: OpaquePointer, restarting: Bool = true) {
+        if restarting { sd_journal_restart_data(journal) }
         let entryStart = byteCount
         // An item libsystemd handed out that did not fit; its bytes stay valid until the next call into libsystemd.
         var pending: UnsafeRawBufferPointer?
