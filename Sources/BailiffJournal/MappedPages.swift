@@ -1,8 +1,8 @@
 import Glibc
 
 /// Drops page mappings that would otherwise stay counted in this process's resident memory
-/// for as long as it runs: those of the journal files it reads, and those of its own program
-/// text that only starting up used.
+/// for as long as it runs: those of the journal files it reads, and those of the program
+/// text (its own and its libraries') that only starting up used.
 ///
 /// libsystemd reads journal files through shared read-only mappings and keeps them, so
 /// every page a long read touches stays resident: a replay of a few hundred megabytes of
@@ -17,7 +17,7 @@ import Glibc
 /// holding any such copy is left alone.
 enum MappedPages {
     /// Releases every mapping of a `.journal` or `.journal~` file (also deleted ones) and
-    /// this program's text, and returns how many bytes of mappings it released.
+    /// of program text, and returns how many bytes of mappings it released.
     @discardableResult
     static func release() -> Int {
         guard let maps = readProcessFile("/proc/self/maps") else { return 0 }
@@ -30,7 +30,7 @@ enum MappedPages {
                 var end = start
                 while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
                 let line = UnsafeBufferPointer(rebasing: text[start..<end])
-                if let range = journalRange(ofLine: line) ?? programTextRange(ofLine: line, program: programPath) {
+                if let range = journalRange(ofLine: line) ?? textRange(ofLine: line) {
                     // The lines come in address order.
                     if let last = runs.last, last.upperBound == range.lowerBound {
                         runs[runs.count - 1] = last.lowerBound..<range.upperBound
@@ -49,28 +49,16 @@ enum MappedPages {
         return released
     }
 
-    /// The path of this program's executable, as `/proc/self/maps` shows it (without the
-    /// ` (deleted)` both add once a package upgrade replaced the file).
-    static let programPath: [UInt8]? = {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        var path = buffer[0..<length].map { UInt8(bitPattern: $0) }
-        let deleted = Array(" (deleted)".utf8)
-        if path.count > deleted.count, path.suffix(deleted.count).elementsEqual(deleted) { path.removeLast(deleted.count) }
-        return path
-    }()
-
     /// The address range of one `/proc/self/maps` line when it maps a journal file.
     static func journalMapping(_ line: String) -> Range<UInt>? {
         var line = line
         return line.withUTF8 { journalRange(ofLine: $0) }
     }
 
-    /// The address range of one `/proc/self/maps` line when it maps `program`'s text.
-    static func programTextMapping(_ line: String, program: String) -> Range<UInt>? {
+    /// The address range of one `/proc/self/maps` line when it maps a file's program text.
+    static func textMapping(_ line: String) -> Range<UInt>? {
         var line = line
-        return line.withUTF8 { programTextRange(ofLine: $0, program: Array(program.utf8), checkingCopies: false) }
+        return line.withUTF8 { textRange(ofLine: $0, checkingCopies: false) }
     }
 
     static func journalRange(ofLine line: UnsafeBufferPointer<UInt8>) -> Range<UInt>? {
@@ -79,12 +67,11 @@ enum MappedPages {
         return addressRange(ofLine: line)
     }
 
-    /// The range of `program`'s text mapping (read-only, executable, private) when no page
-    /// of it is a private copy (see `hasPrivateCopies`).
-    static func programTextRange(
-        ofLine line: UnsafeBufferPointer<UInt8>, program: [UInt8]?, checkingCopies: Bool = true
-    ) -> Range<UInt>? {
-        guard let program, mappedPath(ofLine: line).elementsEqual(program), let range = addressRange(ofLine: line),
+    /// The range of a file's text mapping (read-only, executable, private: the program's
+    /// and its libraries'; not the vDSO, not anonymous code) when no page of it is a private
+    /// copy (see `hasPrivateCopies`).
+    static func textRange(ofLine line: UnsafeBufferPointer<UInt8>, checkingCopies: Bool = true) -> Range<UInt>? {
+        guard mappedPath(ofLine: line).first == UInt8(ascii: "/"), let range = addressRange(ofLine: line),
               let space = line.firstIndex(of: UInt8(ascii: " ")), line.count >= space + 5,
               line[(space + 1)..<(space + 5)].elementsEqual("r-xp".utf8)
         else { return nil }
