@@ -2,15 +2,15 @@ import Glibc
 
 /// The file system calls configuration loading makes, straight to the C library: reading a
 /// handful of small files needs nothing more, and it keeps Foundation's file layer (and its
-/// pages of code) out of every start.
-enum ConfigFiles {
+/// pages of code) out of every start. The journal reader reads its `/proc` files this way too.
+public enum ConfigFiles {
     /// Whether something exists at `path` (a file, a folder, or a link to one).
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
     /// The whole content of the file at `path`, or why it cannot be read.
-    static func contents(_ path: String) -> Result<[UInt8], ReadFailure> {
+    public static func contents(_ path: String) -> Result<[UInt8], ReadFailure> {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(ReadFailure(errno: errno)) }
         defer { close(descriptor) }
@@ -42,8 +42,8 @@ enum ConfigFiles {
     }
 
     /// Why a file could not be read, as the C library says it.
-    struct ReadFailure: Error {
-        let errno: Int32
-        var reason: String { String(cString: strerror(errno)) }
+    public struct ReadFailure: Error {
+        public let errno: Int32
+        public var reason: String { String(cString: strerror(errno)) }
     }
 }

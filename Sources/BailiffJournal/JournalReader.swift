@@ -234,7 +234,7 @@ public final class JournalReader {
     /// false at the end of the journal (for now).
     func next(into batch: inout JournalBatch) throws(JournalError) -> Bool {
         guard try step() else { return false }
-        if steppingRestartsData == nil, itemsOfLastEnumeratedEntry > 0 { steppingRestartsData = Self.steppingRestartsData(journal) }
+        if steppingRestartsData == nil, itemsOfLastEnumeratedEntry > 0 { steppingRestartsData = Self.enumerationRestartsOnStep(journal) }
         let itemsBefore = batch.itemCount
         batch.appendItems(of: journal, restarting: steppingRestartsData != true)
         itemsOfLastEnumeratedEntry = batch.itemCount - itemsBefore
@@ -253,7 +253,7 @@ public final class JournalReader {
     /// the previous entry's was enumerated to its end, is all of it (libsystemd starts the
     /// enumeration over when it steps to an entry). False when the two enumerations differ
     /// or fail.
-    private static func steppingRestartsData(_ journal: OpaquePointer) -> Bool {
+    private static func enumerationRestartsOnStep(_ journal: OpaquePointer) -> Bool {
         func countItems() -> Int? {
             var data: UnsafeRawPointer?
             var length = 0

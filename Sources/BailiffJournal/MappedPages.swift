@@ -1,3 +1,4 @@
+import BailiffConfig
 import Glibc
 
 /// Drops page mappings that would otherwise stay counted in this process's resident memory
@@ -20,7 +21,10 @@ enum MappedPages {
     /// of program text, and returns how many bytes of mappings it released.
     @discardableResult
     static func release() -> Int {
-        guard let maps = readProcessFile("/proc/self/maps") else { return 0 }
+        guard case .success(let maps) = ConfigFiles.contents("/proc/self/maps") else { return 0 }
+        // Opened once for every text mapping's check; without it no text is released.
+        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        defer { if pagemap >= 0 { close(pagemap) } }
         // libsystemd maps its windows next to each other: one call per run of neighbouring
         // mappings, so each run costs one TLB flush rather than one per window.
         var runs: [Range<UInt>] = []
@@ -30,7 +34,7 @@ enum MappedPages {
                 var end = start
                 while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
                 let line = UnsafeBufferPointer(rebasing: text[start..<end])
-                if let range = journalRange(ofLine: line) ?? textRange(ofLine: line) {
+                if let range = journalRange(ofLine: line) ?? (pagemap >= 0 ? textRange(ofLine: line, pagemap: pagemap) : nil) {
                     // The lines come in address order.
                     if let last = runs.last, last.upperBound == range.lowerBound {
                         runs[runs.count - 1] = last.lowerBound..<range.upperBound
@@ -58,7 +62,7 @@ enum MappedPages {
     /// The address range of one `/proc/self/maps` line when it maps a file's program text.
     static func textMapping(_ line: String) -> Range<UInt>? {
         var line = line
-        return line.withUTF8 { textRange(ofLine: $0, checkingCopies: false) }
+        return line.withUTF8 { textRange(ofLine: $0, pagemap: nil) }
     }
 
     static func journalRange(ofLine line: UnsafeBufferPointer<UInt8>) -> Range<UInt>? {
@@ -69,23 +73,21 @@ enum MappedPages {
 
     /// The range of a file's text mapping (read-only, executable, private: the program's
     /// and its libraries'; not the vDSO, not anonymous code) when no page of it is a private
-    /// copy (see `hasPrivateCopies`).
-    static func textRange(ofLine line: UnsafeBufferPointer<UInt8>, checkingCopies: Bool = true) -> Range<UInt>? {
+    /// copy, as `pagemap` (a descriptor of `/proc/self/pagemap`) tells (see `hasPrivateCopies`);
+    /// without `pagemap`, copies are not looked for.
+    static func textRange(ofLine line: UnsafeBufferPointer<UInt8>, pagemap: Int32?) -> Range<UInt>? {
         guard mappedPath(ofLine: line).first == UInt8(ascii: "/"), let range = addressRange(ofLine: line),
               let space = line.firstIndex(of: UInt8(ascii: " ")), line.count >= space + 5,
               line[(space + 1)..<(space + 5)].elementsEqual("r-xp".utf8)
         else { return nil }
-        if checkingCopies, hasPrivateCopies(range) != false { return nil }
+        if let pagemap, hasPrivateCopies(range, pagemap: pagemap) != false { return nil }
         return range
     }
 
     /// Whether any page of `range` is mapped to a private (anonymous) copy rather than to the
-    /// file's page, from `/proc/self/pagemap`; nil when that cannot be read.
-    static func hasPrivateCopies(_ range: Range<UInt>) -> Bool? {
+    /// file's page, from `pagemap`, a descriptor of `/proc/self/pagemap`; nil when that cannot be read.
+    static func hasPrivateCopies(_ range: Range<UInt>, pagemap: Int32) -> Bool? {
         let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        let descriptor = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
         // One 64-bit word per page: bit 63 says the page is present, bit 62 that it is swapped
         // out (only private copies can be), bit 61 that it is a file's page.
         let presentOrSwapped: UInt64 = 1 << 63 | 1 << 62
@@ -95,7 +97,7 @@ enum MappedPages {
         let end = range.upperBound / pageSize
         while page < end {
             let wanted = Int(min(UInt(words.count), end - page))
-            let count = words.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted * 8, off_t(page * 8)) }
+            let count = words.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, wanted * 8, off_t(page * 8)) }
             guard count > 0, count % 8 == 0 else { return nil }
             for word in words[0..<(count / 8)] where word & presentOrSwapped != 0 && word & fileBacked == 0 { return true }
             page += UInt(count / 8)
@@ -137,21 +139,6 @@ enum MappedPages {
             }
         }
         return value
-    }
-
-    /// A file of /proc read whole (its size is not known ahead).
-    private static func readProcessFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            contents.append(contentsOf: chunk[0..<count])
-        }
-        return contents
     }
 }
 

@@ -48,11 +48,14 @@ import Testing
             var sum = 0
             for page in 0..<4 { sum += Int(bytes[page * 4096]) }
             #expect(sum == 4 * Int(UInt8(ascii: "x")))
-            #expect(MappedPages.hasPrivateCopies(range) == false, "read pages are the file's")
+            let pagemap = open("/proc/self/pagemap", O_RDONLY)
+            try #require(pagemap >= 0)
+            defer { close(pagemap) }
+            #expect(MappedPages.hasPrivateCopies(range, pagemap: pagemap) == false, "read pages are the file's")
             // A write makes a private copy of its page, as a debugger's breakpoint does in text.
             bytes[2 * 4096] = UInt8(ascii: "x")
-            #expect(MappedPages.hasPrivateCopies(range) == true)
-            #expect(MappedPages.hasPrivateCopies(start..<(start + 2 * 4096)) == false)
+            #expect(MappedPages.hasPrivateCopies(range, pagemap: pagemap) == true)
+            #expect(MappedPages.hasPrivateCopies(start..<(start + 2 * 4096), pagemap: pagemap) == false)
         }
     }
 
